@@ -1,0 +1,180 @@
+import { EventEmitter } from "node:events";
+import { rename, rm, stat } from "node:fs/promises";
+import type { Logger } from "pino";
+import { FINAL_STATES, type Job, type JobOptions, resultFormat } from "./job.js";
+import type { JobMetrics } from "./metrics.js";
+import { WorkerPool } from "./pool.js";
+import type { JobStore } from "./store.js";
+
+export interface ConvertRequest {
+  input: string;
+  output: string;
+  style: JobOptions["style"];
+  detail: number;
+  temporal: boolean;
+  signal: AbortSignal;
+  onProgress: (p: { frames: number; totalFrames?: number; fps: number; etaSeconds?: number }) => void;
+}
+export type Convert = (request: ConvertRequest) => Promise<{ frames: number; durationSeconds: number }>;
+
+/** A job that keeps getting interrupted by crashes probably causes them: stop resuming it. */
+export const MAX_ATTEMPTS = 3;
+/** Socket clients don't need a message per frame. */
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Why a conversion was aborted: the user asked, or the server is going down (the job resumes later). */
+type AbortReason = "cancel" | "shutdown";
+
+interface Events {
+  /** Throttled progress of a running job. */
+  progress: [Job];
+  /** Any state change, including the final one. */
+  state: [Job];
+}
+
+/** Runs jobs from the store through the pool and keeps job.json in step with what happens. */
+export class JobManager extends EventEmitter<Events> {
+  readonly #pool: WorkerPool;
+  readonly #lastProgress = new Map<string, number>();
+
+  constructor(
+    readonly store: JobStore,
+    private readonly convert: Convert,
+    private readonly metrics: JobMetrics,
+    private readonly log: Logger,
+    concurrency: number,
+  ) {
+    super();
+    this.#pool = new WorkerPool(concurrency);
+  }
+
+  /**
+   * After a restart: jobs that were queued or running start again from the beginning (a partial
+   * result is worthless), unless their upload is gone or they already failed to finish too often.
+   */
+  async resume(): Promise<void> {
+    const { jobs, skipped } = await this.store.load();
+    for (const reason of skipped) this.log.warn({ reason }, "job folder skipped");
+    for (const job of jobs) {
+      if (FINAL_STATES.has(job.state)) continue;
+      const upload = await stat(this.store.path(job.id, job.input.file)).catch(() => undefined);
+      if (!upload) await this.#finish(job.id, "failed", "the upload was lost while the server was down");
+      else if (job.attempts >= MAX_ATTEMPTS)
+        await this.#finish(job.id, "failed", `conversion was interrupted ${job.attempts} times; giving up`);
+      else {
+        await this.store.update(job.id, { state: "queued" });
+        this.log.info({ job: job.id, attempts: job.attempts }, "job resumed after restart");
+        this.#enqueue(job.id);
+      }
+    }
+  }
+
+  /** Saves a new job (its upload already in place) and queues it. */
+  async submit(job: Job): Promise<Job> {
+    await this.store.save(job);
+    this.emit("state", job);
+    this.#enqueue(job.id);
+    return job;
+  }
+
+  /**
+   * DELETE: a queued or running job is cancelled (its ffmpegs are gone when this resolves) and its
+   * upload removed; a finished job is removed with all its files. Returns undefined for unknown ids.
+   */
+  async cancelOrRemove(id: string): Promise<"cancelled" | "removed" | undefined> {
+    const job = this.store.get(id);
+    if (!job) return undefined;
+    if (FINAL_STATES.has(job.state)) {
+      await this.store.remove(id);
+      return "removed";
+    }
+    await this.#pool.abort(id, "cancel" satisfies AbortReason);
+    // A queued job never ran, so nothing else will record its end.
+    if (!FINAL_STATES.has(this.store.get(id)?.state ?? "cancelled")) await this.#cancelled(id);
+    return "cancelled";
+  }
+
+  /** Server shutdown: stop conversions but leave them queued on disk so the next start resumes them. */
+  async close(): Promise<void> {
+    await this.#pool.abortAll("shutdown" satisfies AbortReason);
+  }
+
+  #enqueue(id: string): void {
+    this.#pool.add(id, (signal) => this.#run(id, signal));
+  }
+
+  async #run(id: string, signal: AbortSignal): Promise<void> {
+    const queued = this.store.get(id);
+    if (!queued) return;
+    const format = resultFormat(queued);
+    const partial = this.store.path(id, `result-partial.${format}`);
+    const final = `result.${format}`;
+    const job = await this.store.update(id, {
+      state: "running",
+      attempts: queued.attempts + 1,
+      startedAt: new Date().toISOString(),
+      progress: { frames: 0, fps: 0, percent: 0 },
+    });
+    this.emit("state", job);
+    const started = performance.now();
+    try {
+      signal.throwIfAborted();
+      const out = await this.convert({
+        input: this.store.path(id, job.input.file),
+        output: partial,
+        style: job.options.style,
+        detail: job.options.detail,
+        temporal: job.options.temporal,
+        signal,
+        onProgress: (p) => this.#progress(id, p),
+      });
+      await rename(partial, this.store.path(id, final));
+      const { size } = await stat(this.store.path(id, final));
+      this.metrics.conversionSeconds.observe((performance.now() - started) / 1000);
+      const total = this.store.get(id)?.progress.totalFrames ?? out.frames;
+      await this.store.update(id, {
+        result: { file: final, size, frames: out.frames, durationSeconds: out.durationSeconds },
+        progress: { frames: out.frames, totalFrames: total, fps: 0, percent: 100 },
+      });
+      await this.#finish(id, "done");
+    } catch (err) {
+      await rm(partial, { force: true });
+      if (signal.aborted && signal.reason === "shutdown") {
+        await this.store.update(id, { state: "queued" });
+      } else if (signal.aborted) {
+        await this.#cancelled(id);
+      } else {
+        await this.#finish(id, "failed", readable(err));
+      }
+    }
+  }
+
+  async #cancelled(id: string): Promise<void> {
+    const job = this.store.get(id);
+    if (job) await rm(this.store.path(id, job.input.file), { force: true });
+    await this.#finish(id, "cancelled", "cancelled on request");
+  }
+
+  async #finish(id: string, state: "done" | "failed" | "cancelled", error?: string): Promise<void> {
+    this.#lastProgress.delete(id);
+    const job = await this.store.update(id, { state, error, finishedAt: new Date().toISOString() });
+    this.metrics.finished.inc({ state });
+    if (error && state === "failed") this.log.warn({ job: id, error }, "job failed");
+    this.emit("state", job);
+  }
+
+  #progress(id: string, p: { frames: number; totalFrames?: number; fps: number; etaSeconds?: number }): void {
+    const percent = p.totalFrames ? Math.min(100, Math.round((p.frames / p.totalFrames) * 1000) / 10) : 0;
+    const job = this.store.setProgress(id, { ...p, percent });
+    const now = performance.now();
+    if (!job || now - (this.#lastProgress.get(id) ?? 0) < PROGRESS_INTERVAL_MS) return;
+    this.#lastProgress.set(id, now);
+    this.emit("progress", job);
+  }
+}
+
+/** One line for the API: the first line of the error message. */
+function readable(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split("\n")[0]?.trim() || "conversion failed";
+}
