@@ -1,0 +1,272 @@
+// Runtime temporal inputs for the sketch model (models/README.md, "Runtime temporal inputs"):
+// backward DIS optical flow from the current to the previous frame, the previous output sketch
+// warped into the current frame, and a validity mask. Synchronous: one call costs a few ms.
+#include <napi.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/hal/intrin.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace {
+
+// DIS needs a few 8x8 patches per side; anything past DCI 4K is not a video this server streams.
+constexpr int kMinSide = 16;
+constexpr int kMaxSide = 4096;
+// Flow is computed at most this wide (spec step 2).
+constexpr int kMaxFlowWidth = 640;
+// Spec step 5: below this fraction of valid pixels the frame is a scene cut.
+constexpr double kSceneCutFraction = 0.3;
+// Rough bytes per pixel that one instance keeps (grays, flow, remap maps, diffs, DIS pyramids), so
+// V8's garbage collector knows what an unreachable instance holds.
+constexpr int64_t kBytesPerPixel = 48;
+
+bool Overlaps(const uint8_t* a, size_t alen, const uint8_t* b, size_t blen) {
+  return a < b + blen && b < a + alen;
+}
+
+class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
+ public:
+  static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function ctor = DefineClass(env, "TemporalWarp",
+                                      {
+                                          InstanceMethod<&TemporalWarp::Next>("next"),
+                                          InstanceMethod<&TemporalWarp::Reset>("reset"),
+                                          InstanceMethod<&TemporalWarp::Close>("close"),
+                                      });
+    exports.Set("TemporalWarp", ctor);
+    return exports;
+  }
+
+  explicit TemporalWarp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TemporalWarp>(info) {
+    Napi::Env env = info.Env();
+    width_ = Dimension(info, 0, "width");
+    height_ = Dimension(info, 1, "height");
+    factor_ = (width_ + kMaxFlowWidth - 1) / kMaxFlowWidth;
+    small_ = cv::Size(width_ / factor_, height_ / factor_);
+    try {
+      dis_ = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_ULTRAFAST);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("TemporalWarp: ") + e.what());
+    }
+    external_bytes_ = kBytesPerPixel * width_ * height_;
+    Napi::MemoryManagement::AdjustExternalMemory(env, external_bytes_);
+  }
+
+  ~TemporalWarp() override { Release(Env()); }
+
+ private:
+  static int Dimension(const Napi::CallbackInfo& info, size_t i, const char* name) {
+    Napi::Env env = info.Env();
+    if (!info[i].IsNumber()) {
+      throw Napi::TypeError::New(env, std::string("TemporalWarp: ") + name + " must be a number");
+    }
+    const double v = info[i].As<Napi::Number>().DoubleValue();
+    if (!(v >= kMinSide && v <= kMaxSide) || v != static_cast<int>(v)) {
+      throw Napi::RangeError::New(env, std::string("TemporalWarp: ") + name + " must be an integer in [" +
+                                           std::to_string(kMinSide) + ", " + std::to_string(kMaxSide) +
+                                           "], got " + info[i].ToString().Utf8Value());
+    }
+    return static_cast<int>(v);
+  }
+
+  // A Uint8Array argument of exactly `bytes` bytes, returned as its data pointer.
+  static uint8_t* Bytes(const Napi::CallbackInfo& info, size_t i, const char* name, size_t bytes) {
+    Napi::Env env = info.Env();
+    const Napi::Value v = info[i];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(env, std::string("TemporalWarp.next: ") + name + " must be a Uint8Array");
+    }
+    auto arr = v.As<Napi::Uint8Array>();
+    if (arr.ByteLength() != bytes) {
+      throw Napi::RangeError::New(env, std::string("TemporalWarp.next: ") + name + " must be " + std::to_string(bytes) +
+                                           " bytes, got " + std::to_string(arr.ByteLength()));
+    }
+    return arr.Data();
+  }
+
+  void CheckOpen(Napi::Env env) const {
+    if (closed_) throw Napi::Error::New(env, "TemporalWarp: used after close()");
+  }
+
+  Napi::Value Next(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (info.Length() != 4) {
+      throw Napi::TypeError::New(env, "TemporalWarp.next expects (frameRgb, prevSketch | null, outPrev, outMask)");
+    }
+    const size_t n = static_cast<size_t>(width_) * height_;
+    uint8_t* frame = Bytes(info, 0, "frameRgb", n * 3);
+    uint8_t* sketch = info[1].IsNull() || info[1].IsUndefined() ? nullptr : Bytes(info, 1, "prevSketch", n);
+    uint8_t* out_prev = Bytes(info, 2, "outPrev", n);
+    uint8_t* out_mask = Bytes(info, 3, "outMask", n);
+    if (Overlaps(out_prev, n, out_mask, n)) {
+      throw Napi::RangeError::New(env, "TemporalWarp.next: outPrev and outMask must not overlap");
+    }
+    try {
+      return Napi::Number::New(env, Compute(frame, sketch, out_prev, out_mask));
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("TemporalWarp.next: ") + e.what());
+    }
+  }
+
+  double Compute(uint8_t* frame, uint8_t* sketch, uint8_t* out_prev, uint8_t* out_mask) {
+    const size_t n = static_cast<size_t>(width_) * height_;
+    // Headers over the JS memory: no copies in or out.
+    cv::Mat rgb(height_, width_, CV_8UC3, frame);
+    cv::Mat prev_out(height_, width_, CV_8UC1, out_prev);
+    cv::Mat mask(height_, width_, CV_8UC1, out_mask);
+
+    cv::cvtColor(rgb, gray_cur_, cv::COLOR_RGB2GRAY);
+    if (factor_ > 1) cv::resize(gray_cur_, small_cur_, small_, 0, 0, cv::INTER_AREA);
+
+    double fraction = 0;
+    if (has_prev_ && sketch != nullptr) {
+      cv::Mat prev_sketch(height_, width_, CV_8UC1, sketch);
+      // remap cannot work in place; the caller may hand last frame's output buffer back as outPrev.
+      if (Overlaps(sketch, n, out_prev, n)) {
+        prev_sketch.copyTo(sketch_copy_);
+        prev_sketch = sketch_copy_;
+      }
+      fraction = Warp(prev_sketch, prev_out, mask);
+    }
+    if (fraction < kSceneCutFraction) {
+      prev_out.setTo(255);
+      mask.setTo(0);
+    }
+    // The current frame becomes the next call's previous one; swapping keeps both buffers alive.
+    std::swap(gray_prev_, gray_cur_);
+    std::swap(small_prev_, small_cur_);
+    has_prev_ = true;
+    return fraction;
+  }
+
+  // Spec steps 2-4; returns the fraction of pixels with mask >= 128.
+  double Warp(const cv::Mat& prev_sketch, cv::Mat& prev_out, cv::Mat& mask) {
+    float scale = 1.f;
+    if (factor_ > 1) {
+      dis_->calc(small_cur_, small_prev_, flow_small_);
+      cv::resize(flow_small_, flow_, gray_cur_.size(), 0, 0, cv::INTER_LINEAR);
+      scale = static_cast<float>(factor_);
+    } else {
+      dis_->calc(gray_cur_, gray_prev_, flow_);
+    }
+    BuildMaps(scale);
+    cv::remap(prev_sketch, prev_out, map_xy_, map_frac_, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+    cv::remap(gray_prev_, warped_gray_, map_xy_, map_frac_, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::absdiff(gray_cur_, warped_gray_, diff_);
+    cv::blur(diff_, diff_, cv::Size(5, 5));
+    // Saturating conversion computes clip(255 - 16 * (d - 8), 0, 255) exactly.
+    diff_.convertTo(mask, CV_8U, -16, 383);
+    cv::bitwise_and(mask, inside_, mask);
+    cv::threshold(mask, diff_, 127, 255, cv::THRESH_BINARY);
+    const int valid = cv::countNonZero(diff_);
+    return static_cast<double>(valid) / (static_cast<double>(width_) * height_);
+  }
+
+  // One pass over the flow: map = grid + scale * flow (spec step 3) in remap's fixed-point form
+  // (what convertMaps(..., CV_16SC2) makes, and what remap makes internally from float maps),
+  // plus inside_ = 255 where the map lies within [0, w-1] x [0, h-1], the previous frame.
+  void BuildMaps(float scale) {
+    map_xy_.create(height_, width_, CV_16SC2);
+    map_frac_.create(height_, width_, CV_16UC1);
+    inside_.create(height_, width_, CV_8UC1);
+    const float max_x = static_cast<float>(width_ - 1);
+    const float max_y = static_cast<float>(height_ - 1);
+    for (int y = 0; y < height_; ++y) {
+      const float* f = flow_.ptr<float>(y);
+      auto* xy = map_xy_.ptr<int16_t>(y);
+      auto* frac = map_frac_.ptr<uint16_t>(y);
+      uint8_t* in = inside_.ptr<uint8_t>(y);
+      const float fy = static_cast<float>(y);
+      int x = 0;
+#if CV_SIMD128
+      // The same arithmetic as the scalar loop below, 8 pixels at a time (this pass was slower than
+      // DIS's share of the budget allows when left to the compiler).
+      const cv::v_float32x4 vscale = cv::v_setall_f32(scale), vtab = cv::v_setall_f32(cv::INTER_TAB_SIZE);
+      const cv::v_float32x4 vzero = cv::v_setzero_f32(), vmax_x = cv::v_setall_f32(max_x);
+      const cv::v_float32x4 vmax_y = cv::v_setall_f32(max_y), vy = cv::v_setall_f32(fy);
+      const cv::v_int32x4 vlow = cv::v_setall_s32(cv::INTER_TAB_SIZE - 1);
+      for (; x <= width_ - 8; x += 8) {
+        cv::v_float32x4 fx0, fy0, fx1, fy1;
+        cv::v_load_deinterleave(f + 2 * x, fx0, fy0);
+        cv::v_load_deinterleave(f + 2 * x + 8, fx1, fy1);
+        const float xs = static_cast<float>(x);
+        const cv::v_float32x4 mx0 = cv::v_float32x4(xs, xs + 1, xs + 2, xs + 3) + vscale * fx0;
+        const cv::v_float32x4 mx1 = cv::v_float32x4(xs + 4, xs + 5, xs + 6, xs + 7) + vscale * fx1;
+        const cv::v_float32x4 my0 = vy + vscale * fy0, my1 = vy + vscale * fy1;
+        const cv::v_int32x4 ix0 = cv::v_round(mx0 * vtab), ix1 = cv::v_round(mx1 * vtab);
+        const cv::v_int32x4 iy0 = cv::v_round(my0 * vtab), iy1 = cv::v_round(my1 * vtab);
+        cv::v_store_interleave(xy + 2 * x, cv::v_pack(ix0 >> cv::INTER_BITS, ix1 >> cv::INTER_BITS),
+                               cv::v_pack(iy0 >> cv::INTER_BITS, iy1 >> cv::INTER_BITS));
+        cv::v_store(frac + x, cv::v_pack_u(((iy0 & vlow) << cv::INTER_BITS) | (ix0 & vlow),
+                                           ((iy1 & vlow) << cv::INTER_BITS) | (ix1 & vlow)));
+        const cv::v_float32x4 in0 = (mx0 >= vzero) & (mx0 <= vmax_x) & (my0 >= vzero) & (my0 <= vmax_y);
+        const cv::v_float32x4 in1 = (mx1 >= vzero) & (mx1 <= vmax_x) & (my1 >= vzero) & (my1 <= vmax_y);
+        // All-ones lanes narrow to 0xFF bytes.
+        const cv::v_int16x8 in16 = cv::v_pack(cv::v_reinterpret_as_s32(in0), cv::v_reinterpret_as_s32(in1));
+        cv::v_store_low(in + x, cv::v_reinterpret_as_u8(cv::v_pack(in16, in16)));
+      }
+#endif
+      for (; x < width_; ++x) {
+        const float mx = static_cast<float>(x) + scale * f[2 * x];
+        const float my = fy + scale * f[2 * x + 1];
+        const int ix = cvRound(mx * cv::INTER_TAB_SIZE);
+        const int iy = cvRound(my * cv::INTER_TAB_SIZE);
+        xy[2 * x] = cv::saturate_cast<int16_t>(ix >> cv::INTER_BITS);
+        xy[2 * x + 1] = cv::saturate_cast<int16_t>(iy >> cv::INTER_BITS);
+        frac[x] = static_cast<uint16_t>(((iy & (cv::INTER_TAB_SIZE - 1)) << cv::INTER_BITS) |
+                                        (ix & (cv::INTER_TAB_SIZE - 1)));
+        in[x] = mx >= 0.f && mx <= max_x && my >= 0.f && my <= max_y ? 255 : 0;
+      }
+    }
+  }
+
+  Napi::Value Reset(const Napi::CallbackInfo& info) {
+    CheckOpen(info.Env());
+    has_prev_ = false;
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Release(info.Env());
+    return info.Env().Undefined();
+  }
+
+  // Frees every OpenCV buffer now instead of at garbage collection; idempotent.
+  void Release(Napi::Env env) {
+    if (closed_) return;
+    closed_ = true;
+    has_prev_ = false;
+    dis_.release();
+    for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_,
+                       &map_xy_, &map_frac_, &warped_gray_, &diff_, &sketch_copy_, &inside_}) {
+      m->release();
+    }
+    Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
+    external_bytes_ = 0;
+  }
+
+  int width_ = 0, height_ = 0, factor_ = 1;
+  cv::Size small_;
+  bool has_prev_ = false, closed_ = false;
+  int64_t external_bytes_ = 0;
+  cv::Ptr<cv::DISOpticalFlow> dis_;
+  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, map_xy_, map_frac_,
+      warped_gray_, diff_, sketch_copy_, inside_;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // One OpenCV thread: the box has two cores and onnxruntime already runs two intra-op threads per
+  // inference; an OpenCV pool would contend with them for a ~2x gain on a few-ms stage at best.
+  cv::setNumThreads(1);
+  return TemporalWarp::Init(env, exports);
+}
+
+}  // namespace
+
+NODE_API_MODULE(temporal_warp, Init)
