@@ -1,0 +1,94 @@
+import { CameraError, listCameras, openCamera, type SizeChoice } from "./camera.js";
+import { LiveSession } from "./live-session.js";
+import { StatsLine } from "./stats-line.js";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const message = $<HTMLParagraphElement>("message");
+const stage = $<HTMLElement>("stage");
+const cameraVideo = $<HTMLVideoElement>("camera");
+const sketchVideo = $<HTMLVideoElement>("sketch");
+const statsLine = $<HTMLParagraphElement>("stats");
+const deviceSelect = $<HTMLSelectElement>("device");
+const sizeSelect = $<HTMLSelectElement>("size");
+
+function say(text: string, bad = false): void {
+  message.textContent = text;
+  message.classList.toggle("bad", bad);
+  message.hidden = text === "";
+}
+
+let session: LiveSession | undefined;
+let track: MediaStreamTrack | undefined;
+
+async function switchCamera(): Promise<void> {
+  const next = await openCamera(Number(sizeSelect.value) as SizeChoice, deviceSelect.value || undefined);
+  await session?.replaceTrack(next);
+  track?.stop();
+  track = next;
+  cameraVideo.srcObject = new MediaStream([next]);
+}
+
+async function fillCameraList(): Promise<void> {
+  const current = track?.getSettings().deviceId;
+  deviceSelect.replaceChildren(
+    ...(await listCameras()).map(
+      (d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === current),
+    ),
+  );
+}
+
+function wireControls(s: LiveSession): void {
+  const send = () =>
+    s
+      .setControls({
+        style: $<HTMLSelectElement>("style").value as "pencil" | "ink" | "charcoal",
+        detail: Number($<HTMLInputElement>("detail").value),
+        temporal: $<HTMLInputElement>("temporal").checked,
+      })
+      .catch((err: unknown) => say(String(err), true));
+  for (const id of ["style", "detail", "temporal"]) $(id).addEventListener("input", send);
+  $("view").addEventListener("input", (e) => {
+    stage.className = `stage ${(e.target as HTMLSelectElement).value}`;
+  });
+  const wipe = $<HTMLInputElement>("wipe");
+  const setWipe = () => stage.style.setProperty("--wipe", `${wipe.value}%`);
+  wipe.addEventListener("input", setWipe);
+  setWipe();
+  for (const el of [deviceSelect, sizeSelect]) {
+    el.addEventListener("input", () => switchCamera().catch((err: unknown) => say(String(err), true)));
+  }
+}
+
+function showStats(s: LiveSession): void {
+  const stats = new StatsLine(s);
+  setInterval(async () => {
+    const v = await stats.sample().catch(() => undefined);
+    if (!v) return;
+    statsLine.textContent = `${v.fps.toFixed(1)} fps received · ${v.width}×${v.height} · latency ≈ ${Math.round(v.latencyMs)} ms (estimate)`;
+    // For tests and scripts: the same figures, machine-readable.
+    statsLine.dataset.fps = v.fps.toFixed(2);
+    statsLine.dataset.framesDecoded = String(v.framesDecoded);
+  }, 1000);
+}
+
+async function main(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const mode = params.get("mode") === "passthrough" ? "passthrough" : "sketch";
+  try {
+    track = await openCamera(Number(sizeSelect.value) as SizeChoice);
+    cameraVideo.srcObject = new MediaStream([track]);
+    await fillCameraList();
+    say("Connecting to the server…");
+    session = await LiveSession.connect();
+    session.onDisconnect(() => say("Lost the connection to the server. Reload to reconnect.", true));
+    const sketch = await session.start(track, { mode });
+    sketchVideo.srcObject = new MediaStream([sketch]);
+    say("");
+    wireControls(session);
+    showStats(session);
+  } catch (err) {
+    say(err instanceof CameraError || err instanceof Error ? err.message : String(err), true);
+  }
+}
+
+void main();

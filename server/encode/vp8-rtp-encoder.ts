@@ -1,0 +1,42 @@
+import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
+
+/** Where the encoded RTP goes: a mediasoup PlainTransport on loopback. */
+export interface RtpTarget {
+  /** The PlainTransport's port (RTP and RTCP muxed). */
+  port: number;
+  /** The port ffmpeg sends from; fixed because the transport only accepts its connected tuple. */
+  localPort: number;
+  payloadType: number;
+  ssrc: number;
+}
+
+/** Bits per pixel per second: a sketch is mostly flat paper, so 0.12 looks clean (~830 kbit/s at 360p30). */
+const bitsPerPixel = 0.12;
+
+/**
+ * Starts ffmpeg encoding gray frames (width*height bytes each, written to stdin) as VP8 RTP.
+ * Every frame is stamped with its arrival time, so RTP time follows the real (variable) frame rate.
+ * ffmpeg ignores PLI from viewers, hence a keyframe every 30 frames (~1 s); the first three frames are keyframes
+ * so a restarted encoder is decodable at once even when mediasoup drops the first packet after the
+ * sequence number jump.
+ */
+export function startVp8RtpEncoder(target: RtpTarget, width: number, height: number): FfmpegProcess {
+  const bitrate = Math.round(width * height * 30 * bitsPerPixel);
+  const url =
+    `rtp://127.0.0.1:${target.port}?rtcpport=${target.port}` +
+    `&localrtpport=${target.localPort}&localrtcpport=${target.localPort + 1}&pkt_size=1200`;
+  return spawnFfmpeg(
+    [
+      ...["-f", "rawvideo", "-pix_fmt", "gray", "-s", `${width}x${height}`],
+      // A 1 ms time base for the arrival stamps.
+      ...["-framerate", "1000", "-use_wallclock_as_timestamps", "1", "-i", "pipe:0"],
+      ...["-fps_mode", "passthrough", "-c:v", "libvpx", "-pix_fmt", "yuv420p"],
+      // Realtime settings; more threads collapsed to ~15 fps under CPU contention.
+      ...["-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-error-resilient", "1"],
+      ...["-auto-alt-ref", "0", "-threads", "1", "-b:v", String(bitrate), "-maxrate", String(bitrate * 2)],
+      ...["-bufsize", String(bitrate), "-g", "30", "-force_key_frames", "expr:lt(n,3)"],
+      ...["-f", "rtp", "-payload_type", String(target.payloadType), "-ssrc", String(target.ssrc), url],
+    ],
+    { name: "live encode" },
+  );
+}
