@@ -1,0 +1,92 @@
+// The one configuration schema. Every leaf is settable as a CLI flag and an environment variable,
+// named from its path: `mediasoup.rtcMinPort` is `--mediasoup-rtc-min-port` and
+// `SKETCHCAST_MEDIASOUP_RTC_MIN_PORT` (see load.ts). Add a feature's settings as a new key here;
+// leaves take strings (flags and env are strings) and coerce them, with an `error` that says what
+// is expected so bad values read `invalid --port "abc": expected an integer 1-65535`.
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { defaultDataDir, defaultMediasoupWorkerBin, defaultModelPath } from "../paths.js";
+
+export function integer(min: number, max: number, fallback: number) {
+  const error = `expected an integer ${min}-${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
+}
+
+const units: Record<string, number> = {
+  "": 1,
+  k: 1e3,
+  m: 1e6,
+  g: 1e9,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+};
+
+/** Byte sizes: a plain number of bytes or a number with a unit, e.g. `500MB`, `2GiB`. */
+export function byteSize(fallback: number) {
+  const error = "expected a size like 2GiB, 500MB or a number of bytes";
+  return z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg](?:i?b)?)?\s*$/i.exec(String(v));
+      const unit = (m?.[2] ?? "").toLowerCase().replace(/(?<!i)b$/, "");
+      const size = m && units[unit] !== undefined ? Math.round(Number(m[1]) * (units[unit] as number)) : 0;
+      if (size < 1) ctx.addIssue({ code: "custom", message: error });
+      return size;
+    })
+    .default(fallback);
+}
+
+const list = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string()),
+);
+
+export const executionProviders = ["cpu", "webgpu", "cuda"] as const;
+export type ExecutionProvider = (typeof executionProviders)[number];
+
+export const configSchema = z
+  .object({
+    port: integer(1, 65535, 8080),
+    host: z.string().min(1, { error: "expected a host name or IP address" }).default("0.0.0.0"),
+    logLevel: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "expected one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .default("info"),
+    ep: z.enum(executionProviders, { error: "expected one of cpu, webgpu, cuda" }).default("cpu"),
+    threads: integer(1, 256, 2),
+    model: z.string().min(1, { error: "expected a path to an .onnx file" }).default(defaultModelPath),
+    dataDir: z.string().min(1, { error: "expected a directory" }).default(defaultDataDir),
+    uploadLimit: byteSize(2 * 2 ** 30),
+    jobConcurrency: integer(1, 64, 1),
+    mediasoup: z
+      .object({
+        workers: integer(1, 256, availableParallelism()),
+        rtcMinPort: integer(1024, 65535, 40000),
+        rtcMaxPort: integer(1024, 65535, 49999),
+        announcedIp: z.string().min(1, { error: "expected a public IP address or host name" }).optional(),
+        workerBin: z.string().min(1, { error: "expected a path" }).default(defaultMediasoupWorkerBin),
+      })
+      .refine((m) => m.rtcMinPort <= m.rtcMaxPort, {
+        error: "rtc-min-port must not be above rtc-max-port",
+        path: ["rtcMinPort"],
+      })
+      .prefault({}),
+    turn: z
+      .object({
+        urls: list.default([]),
+        username: z.string().optional(),
+        credential: z.string().optional(),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,77 @@
+// Gray frames written into a media file by ffmpeg (raw frames on its stdin), with the audio of
+// another file mapped in as a second input.
+import { once } from "node:events";
+import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
+import type { OutputFormat } from "./output-format.js";
+
+export interface EncodeOptions {
+  output: string;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  /** As ffmpeg writes rates ("30000/1001"): the input's, so frame count and duration match. */
+  frameRate: string;
+  /** Take the audio stream of this file (codec as probed). */
+  audioFrom?: { path: string; codec: string };
+  /** Frames buffered towards ffmpeg before write() waits for it. Default 4. */
+  behind?: number;
+  signal?: AbortSignal;
+}
+
+export class FileEncoder {
+  readonly ffmpeg: FfmpegProcess;
+  private readonly maxBuffered: number;
+
+  constructor(o: EncodeOptions) {
+    const audio = o.audioFrom ? o.format.audio(o.audioFrom.codec) : null;
+    this.maxBuffered = (o.behind ?? 4) * o.width * o.height;
+    this.ffmpeg = spawnFfmpeg(
+      [
+        ...[
+          "-f",
+          "rawvideo",
+          "-pix_fmt",
+          "gray",
+          "-s",
+          `${o.width}x${o.height}`,
+          "-framerate",
+          o.frameRate,
+          "-i",
+          "pipe:0",
+        ],
+        ...(audio && o.audioFrom ? ["-i", o.audioFrom.path] : []),
+        ...["-map", "0:v:0", ...(audio ? ["-map", "1:a:0"] : [])],
+        ...o.format.video,
+        ...(audio ?? []),
+        "-y",
+        o.output,
+      ],
+      { name: "encode", signal: o.signal },
+    );
+    this.ffmpeg.stdout.resume();
+  }
+
+  /** Queues one frame; waits only while more than `behind` frames are still unread by ffmpeg. */
+  async write(frame: Uint8Array): Promise<void> {
+    const stdin = this.ffmpeg.stdin;
+    await this.checkReading();
+    stdin.write(frame);
+    if (stdin.writableLength > this.maxBuffered) {
+      await Promise.race([once(stdin, "drain").catch(() => {}), this.ffmpeg.exited]);
+      await this.checkReading();
+    }
+  }
+
+  /** An ffmpeg that stopped reading has failed: throw its error (or say it stopped). */
+  private async checkReading(): Promise<void> {
+    if (this.ffmpeg.stdin.writable) return;
+    await this.ffmpeg.wait();
+    throw new Error("ffmpeg (encode) stopped reading frames");
+  }
+
+  /** Ends the input and waits for ffmpeg to finish the file. */
+  async finish(): Promise<void> {
+    this.ffmpeg.stdin.end();
+    await this.ffmpeg.wait();
+  }
+}

@@ -1,0 +1,20 @@
+// What a viewer can change per stream, between any two frames.
+export const styleNames = ["pencil", "ink", "charcoal"] as const;
+export type StyleName = (typeof styleNames)[number];
+
+export interface SketchControls {
+  style: StyleName;
+  /** 0 = fewer, bolder lines … 1 = more detail. */
+  detail: number;
+  /** Condition each frame on the previous drawing, warped by optical flow. */
+  temporal: boolean;
+}
+
+export const defaultControls: SketchControls = { style: "pencil", detail: 0.5, temporal: true };
+
+/** Throws a RangeError naming the bad control; callers validate user input before this. */
+export function checkControls(c: SketchControls): void {
+  if (!styleNames.includes(c.style))
+    throw new RangeError(`unknown style "${c.style}": expected ${styleNames.join(", ")}`);
+  if (!(c.detail >= 0 && c.detail <= 1)) throw new RangeError(`detail ${c.detail} is outside 0..1`);
+}

@@ -1,0 +1,12 @@
+/** Problems with a media file, each with one readable line for users (CLI, HTTP error bodies). */
+export type MediaErrorKind = "not-media" | "too-large" | "corrupt" | "unsupported-output";
+
+export class MediaError extends Error {
+  override name = "MediaError";
+  constructor(
+    readonly kind: MediaErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
