@@ -6,7 +6,6 @@ import { killAllFfmpeg } from "./ffmpeg/ffmpeg.js";
 import { createServer, type Feature } from "./http/server.js";
 import { registerJobs } from "./jobs/index.js";
 import { registerLive } from "./live/register-live.js";
-import { registerLive } from "./live/register-live.js";
 import { createLogger } from "./log.js";
 
 /** Every feature of the server, registered in this order. */
