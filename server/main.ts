@@ -1,5 +1,6 @@
 // `sketchcast serve`: the engine, the HTTP/socket.io server and the features, and a graceful
 // shutdown on SIGTERM/SIGINT that ends all of them (features, sockets, HTTP, ffmpegs, ORT).
+import { pathToFileURL } from "node:url";
 import type { Config } from "./config/schema.js";
 import { SketchEngine } from "./engine/index.js";
 import { killAllFfmpeg } from "./ffmpeg/ffmpeg.js";
@@ -54,3 +55,7 @@ export async function serve(config: Config): Promise<void> {
     throw err;
   }
 }
+
+// Run directly (`node dist/server/main.js`, `node --import tsx server/main.ts`), this is
+// `sketchcast serve` with the same flags.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await import("./cli.js");
