@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
-import { rename, rm, stat } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
 import type { Logger } from "pino";
+import type { ConvertProgress } from "../convert/convert-file.js";
 import { FINAL_STATES, type Job, type JobOptions, resultFormat } from "./job.js";
 import type { JobMetrics } from "./metrics.js";
 import { WorkerPool } from "./pool.js";
@@ -13,20 +14,18 @@ export interface ConvertRequest {
   detail: number;
   temporal: boolean;
   signal: AbortSignal;
-  onProgress: (p: { frames: number; totalFrames?: number; fps: number; etaSeconds?: number }) => void;
+  onProgress: (p: ConvertProgress) => void;
 }
 export type Convert = (request: ConvertRequest) => Promise<{ frames: number; durationSeconds: number }>;
 
 /** A job that keeps getting interrupted by crashes probably causes them: stop resuming it. */
 export const MAX_ATTEMPTS = 3;
-/** Socket clients don't need a message per frame. */
-const PROGRESS_INTERVAL_MS = 250;
 
 /** Why a conversion was aborted: the user asked, or the server is going down (the job resumes later). */
 type AbortReason = "cancel" | "shutdown";
 
 interface Events {
-  /** Throttled progress of a running job. */
+  /** Progress of a running job. */
   progress: [Job];
   /** Any state change, including the final one. */
   state: [Job];
@@ -35,7 +34,6 @@ interface Events {
 /** Runs jobs from the store through the pool and keeps job.json in step with what happens. */
 export class JobManager extends EventEmitter<Events> {
   readonly #pool: WorkerPool;
-  readonly #lastProgress = new Map<string, number>();
 
   constructor(
     readonly store: JobStore,
@@ -62,6 +60,7 @@ export class JobManager extends EventEmitter<Events> {
       else if (job.attempts >= MAX_ATTEMPTS)
         await this.#finish(job.id, "failed", `conversion was interrupted ${job.attempts} times; giving up`);
       else {
+        await this.#removePartials(job.id);
         await this.store.update(job.id, { state: "queued" });
         this.log.info({ job: job.id, attempts: job.attempts }, "job resumed after restart");
         this.#enqueue(job.id);
@@ -107,13 +106,15 @@ export class JobManager extends EventEmitter<Events> {
     const queued = this.store.get(id);
     if (!queued) return;
     const format = resultFormat(queued);
-    const partial = this.store.path(id, `result-partial.${format}`);
+    // A new name per attempt: an ffmpeg orphaned by a crashed server may still be finishing the
+    // previous attempt's file.
+    const partial = this.store.path(id, `result-partial-${queued.attempts + 1}.${format}`);
     const final = `result.${format}`;
     const job = await this.store.update(id, {
       state: "running",
       attempts: queued.attempts + 1,
       startedAt: new Date().toISOString(),
-      progress: { frames: 0, fps: 0, percent: 0 },
+      progress: { frames: 0, totalFrames: queued.progress.totalFrames, fps: 0, percent: 0 },
     });
     this.emit("state", job);
     const started = performance.now();
@@ -131,10 +132,15 @@ export class JobManager extends EventEmitter<Events> {
       await rename(partial, this.store.path(id, final));
       const { size } = await stat(this.store.path(id, final));
       this.metrics.conversionSeconds.observe((performance.now() - started) / 1000);
-      const total = this.store.get(id)?.progress.totalFrames ?? out.frames;
       await this.store.update(id, {
         result: { file: final, size, frames: out.frames, durationSeconds: out.durationSeconds },
-        progress: { frames: out.frames, totalFrames: total, fps: 0, percent: 100 },
+        progress: {
+          ...(this.store.get(id)?.progress ?? job.progress),
+          frames: out.frames,
+          totalFrames: out.frames,
+          etaSeconds: 0,
+          percent: 100,
+        },
       });
       await this.#finish(id, "done");
     } catch (err) {
@@ -149,6 +155,12 @@ export class JobManager extends EventEmitter<Events> {
     }
   }
 
+  async #removePartials(id: string): Promise<void> {
+    for (const file of await readdir(this.store.dir(id))) {
+      if (file.startsWith("result-partial-")) await rm(this.store.path(id, file), { force: true });
+    }
+  }
+
   async #cancelled(id: string): Promise<void> {
     const job = this.store.get(id);
     if (job) await rm(this.store.path(id, job.input.file), { force: true });
@@ -156,20 +168,17 @@ export class JobManager extends EventEmitter<Events> {
   }
 
   async #finish(id: string, state: "done" | "failed" | "cancelled", error?: string): Promise<void> {
-    this.#lastProgress.delete(id);
     const job = await this.store.update(id, { state, error, finishedAt: new Date().toISOString() });
     this.metrics.finished.inc({ state });
     if (error && state === "failed") this.log.warn({ job: id, error }, "job failed");
     this.emit("state", job);
   }
 
-  #progress(id: string, p: { frames: number; totalFrames?: number; fps: number; etaSeconds?: number }): void {
+  /** convertFile already reports at most every 250 ms, so every report goes out. */
+  #progress(id: string, p: ConvertProgress): void {
     const percent = p.totalFrames ? Math.min(100, Math.round((p.frames / p.totalFrames) * 1000) / 10) : 0;
     const job = this.store.setProgress(id, { ...p, percent });
-    const now = performance.now();
-    if (!job || now - (this.#lastProgress.get(id) ?? 0) < PROGRESS_INTERVAL_MS) return;
-    this.#lastProgress.set(id, now);
-    this.emit("progress", job);
+    if (job) this.emit("progress", job);
   }
 }
 

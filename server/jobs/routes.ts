@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { frameSizeProblem } from "../engine/frame-limits.js";
 import { MediaError } from "../ffmpeg/media-error.js";
 import { probe } from "../ffmpeg/probe.js";
 import { HttpError } from "./http-error.js";
@@ -85,8 +84,6 @@ export function jobRoutes(
     const info = await probe(file.path).catch((err: unknown) => {
       throw err instanceof MediaError ? new HttpError(MEDIA_STATUS[err.kind], err.message) : err;
     });
-    const sizeProblem = frameSizeProblem(info.video.width, info.video.height);
-    if (sizeProblem) throw new HttpError(422, `${file.name}: ${sizeProblem}`);
     return {
       id,
       state: "queued",

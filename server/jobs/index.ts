@@ -1,0 +1,41 @@
+import { join } from "node:path";
+import multipart from "@fastify/multipart";
+import { convertFile } from "../convert/convert-file.js";
+import type { ServerContext } from "../http/server.js";
+import { metrics as registry } from "../metrics.js";
+import { jsonErrors } from "./http-error.js";
+import { JobManager } from "./manager.js";
+import { createJobMetrics } from "./metrics.js";
+import { jobRoutes } from "./routes.js";
+import { attachJobsNamespace } from "./socket.js";
+import { JobStore } from "./store.js";
+
+/**
+ * Conversion jobs: HTTP API under /api/jobs, progress on the socket.io namespace /jobs, metrics,
+ * and on start the jobs a previous run left unfinished. Conversions run through a pool bounded by
+ * `jobConcurrency` (default 1) so they cannot crowd out live streams.
+ */
+export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
+  const store = new JobStore(join(ctx.config.dataDir, "jobs"));
+  const log = ctx.log.child({ feature: "jobs" });
+  const metrics = createJobMetrics(registry, () => store.list());
+  const manager = new JobManager(
+    store,
+    (request) => convertFile(ctx.engine, request),
+    metrics,
+    log,
+    ctx.config.jobConcurrency,
+  );
+  await ctx.app.register(async (scope) => {
+    // A file over the limit is cut short rather than thrown, so the handler answers 413 itself.
+    await scope.register(multipart, { throwFileSizeLimit: false });
+    jsonErrors(scope);
+    jobRoutes(scope, manager, metrics, ctx.config.uploadLimit);
+  });
+  attachJobsNamespace(ctx.io, manager);
+  // Close hooks run before the server kills leftover ffmpegs, so our conversions end as
+  // "interrupted, resume on next start" rather than as failures.
+  ctx.onClose(() => manager.close());
+  await manager.resume();
+  return manager;
+}

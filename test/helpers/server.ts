@@ -1,0 +1,108 @@
+// Starts the real server (`node --import tsx server/main.ts`) as a child process on a free port with
+// its own data directory, and waits until /healthz answers. The child is the server process itself
+// (no npx/tsx wrapper in between), so its pid is the one to SIGKILL or to look for children under.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../../server/paths.js";
+
+export interface RunningServer {
+  url: string;
+  pid: number;
+  dataDir: string;
+  /** Everything the server wrote to stdout/stderr so far (for failure messages). */
+  output: () => string;
+  /** SIGKILL and wait for the process to be gone. */
+  kill: () => Promise<void>;
+  /** SIGTERM (graceful shutdown) and wait for the exit. */
+  stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse a data directory (restart tests); default: a fresh temp directory. */
+  dataDir?: string;
+  /** Extra SKETCHCAST_* settings, e.g. { SKETCHCAST_UPLOAD_LIMIT: "200k" }. */
+  env?: Record<string, string>;
+  /** How long to wait for /healthz (starting Node + tsx + the model takes seconds on a busy box). */
+  readyTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export async function tempDataDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), "sketchcast-test-"));
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? (await tempDataDir());
+  const port = await freePort();
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      SKETCHCAST_PORT: String(port),
+      SKETCHCAST_HOST: "127.0.0.1",
+      SKETCHCAST_DATA_DIR: dataDir,
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (text: string) => {
+      output = (output + text).slice(-64_000);
+    });
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 45_000);
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`server exited with ${child.exitCode} while starting:\n${output}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not become healthy:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    dataDir,
+    output: () => output,
+    kill: async () => {
+      child.kill("SIGKILL");
+      await exited(child);
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited(child);
+    },
+  };
+}
+
+/** Removes a temp data directory made by tempDataDir/startServer. */
+export async function removeDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
