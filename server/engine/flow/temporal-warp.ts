@@ -56,7 +56,12 @@ export class TemporalWarp {
    *
    *  A return value below 0.3 is a scene cut: outPrev and outMask are then already 255 and 0 (spec step 5).
    *  prevSketch may be the same buffer as outPrev. Throws TypeError/RangeError on wrong types or sizes. */
-  next(frameRgb: Uint8Array, prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number {
+  next(
+    frameRgb: Uint8Array,
+    prevSketch: Uint8Array | null,
+    outPrev: Uint8Array,
+    outMask: Uint8Array,
+  ): number {
     return this.#native.next(frameRgb, prevSketch, outPrev, outMask);
   }
 

@@ -127,7 +127,8 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     double fraction = 0;
     if (has_prev_ && sketch != nullptr) {
       cv::Mat prev_sketch(height_, width_, CV_8UC1, sketch);
-      // remap cannot work in place; the caller may hand last frame's output buffer back as outPrev.
+      // remap must not read what it writes (it guards only against exact aliasing), and the caller
+      // may hand last frame's output buffer back as outPrev.
       if (Overlaps(sketch, n, out_prev, n)) {
         prev_sketch.copyTo(sketch_copy_);
         prev_sketch = sketch_copy_;

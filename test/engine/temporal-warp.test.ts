@@ -1,0 +1,238 @@
+// The native flow + warp addon against scenes whose true motion is known (models/README.md,
+// "Runtime temporal inputs"). Needs `npm run build:native`.
+import { describe, expect, it } from "vitest";
+import { TemporalWarp } from "../../server/engine/flow/temporal-warp.js";
+import { crop, grayToRgb, texture } from "./texture.js";
+
+/** A textured world larger than the view, with a sketch drawn in the same coordinates. */
+function world(width: number, height: number, seed = 1) {
+  const margin = 32;
+  const cw = width + 2 * margin;
+  const gray = texture(cw, height + 2 * margin, seed);
+  // Inverted, so warping the gray image instead of the sketch would be caught.
+  const sketch = gray.map((v) => 255 - v);
+  /** The view when the content has moved by (dx, dy) from the start: view(x, y) = start(x - dx, y - dy). */
+  const view = (dx: number, dy: number) => ({
+    gray: crop(gray, cw, margin - dx, margin - dy, width, height),
+    rgb: grayToRgb(crop(gray, cw, margin - dx, margin - dy, width, height)),
+    sketch: crop(sketch, cw, margin - dx, margin - dy, width, height),
+  });
+  return { view };
+}
+
+function outputs(width: number, height: number) {
+  // Junk, so that every output pixel must be written.
+  return { prev: new Uint8Array(width * height).fill(7), mask: new Uint8Array(width * height).fill(7) };
+}
+
+const all = (a: Uint8Array, v: number) => a.every((x) => x === v);
+
+/** The w x h rectangle at (x0, y0) of an image `width` wide, as a flat list. */
+function region(img: Uint8Array, width: number, x0: number, y0: number, w: number, h: number): number[] {
+  const out: number[] = [];
+  for (let y = y0; y < y0 + h; y++) out.push(...img.subarray(y * width + x0, y * width + x0 + w));
+  return out;
+}
+
+describe.each([
+  // Flow at full resolution.
+  { width: 320, height: 180, dx: 6, dy: -4, meanTol: 2 },
+  // Wider than 640: flow on a 1/3 copy (427x240, not an exact division) scaled back up.
+  { width: 1283, height: 721, dx: 12, dy: -9, meanTol: 3 },
+])("TemporalWarp $width x $height", ({ width, height, dx, dy, meanTol }) => {
+  const { view } = world(width, height);
+  const start = view(0, 0);
+  const moved = view(dx, dy);
+
+  it("warps the previous sketch along a known shift and marks it valid", () => {
+    const tw = new TemporalWarp(width, height);
+    const out = outputs(width, height);
+    expect(tw.next(start.rgb, start.sketch, out.prev, out.mask)).toBe(0);
+    const valid = tw.next(moved.rgb, start.sketch, out.prev, out.mask);
+    expect(valid).toBeGreaterThan(0.9);
+
+    let sum = 0;
+    let unwarped = 0;
+    let bad = 0;
+    let lowMask = 0;
+    let n = 0;
+    const inset = 16;
+    for (let y = inset; y < height - inset; y++) {
+      for (let x = inset; x < width - inset; x++) {
+        const i = y * width + x;
+        const err = Math.abs((out.prev[i] as number) - (moved.sketch[i] as number));
+        sum += err;
+        unwarped += Math.abs((start.sketch[i] as number) - (moved.sketch[i] as number));
+        if (err > 16) bad++;
+        if ((out.mask[i] as number) < 250) lowMask++;
+        n++;
+      }
+    }
+    // The shift itself is large compared with the tolerance, so an identity "warp" fails.
+    expect(unwarped / n).toBeGreaterThan(20);
+    expect(sum / n).toBeLessThan(meanTol);
+    expect(bad / n).toBeLessThan(0.01);
+    expect(lowMask / n).toBeLessThan(0.01);
+    tw.close();
+  });
+
+  it("gives mask 0 (and paper) where the content comes from outside the previous frame", () => {
+    const tw = new TemporalWarp(width, height);
+    const out = outputs(width, height);
+    tw.next(start.rgb, start.sketch, out.prev, out.mask);
+    tw.next(moved.rgb, start.sketch, out.prev, out.mask);
+    // Content moved right by dx and up by -dy: the first dx columns and last -dy rows are new.
+    // One pixel of slack for flow error.
+    let wrong = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        if (x < dx - 1 && (out.mask[i] !== 0 || out.prev[i] !== 255)) wrong++;
+        if (y > height + dy && out.mask[i] !== 0) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    tw.close();
+  });
+
+  it("gives mask 0 on a region that changed, and keeps the rest valid", () => {
+    const tw = new TemporalWarp(width, height);
+    const out = outputs(width, height);
+    tw.next(start.rgb, start.sketch, out.prev, out.mask);
+    // An object that was not there before: a 4-px checkerboard patch pasted into the moved view.
+    const size = Math.round(width / 7);
+    const px = width >> 1;
+    const py = height >> 2;
+    const occluded = moved.gray.slice();
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++)
+        occluded[(py + y) * width + px + x] = ((x >> 2) + (y >> 2)) % 2 ? 255 : 0;
+    }
+    expect(tw.next(grayToRgb(occluded), start.sketch, out.prev, out.mask)).toBeGreaterThan(0.8);
+
+    const inPatch = region(out.mask, width, px + 3, py + 3, size - 6, size - 6);
+    expect(inPatch.filter((v) => v === 0).length / inPatch.length).toBeGreaterThan(0.95);
+    // A band left of the patch, 16 px away from it, is untouched content.
+    const beside = region(out.mask, width, px - 32, py, 16, size);
+    expect(beside.filter((v) => v >= 128).length / beside.length).toBeGreaterThan(0.95);
+    tw.close();
+  });
+
+  it("treats an unrelated image as a scene cut: low valid fraction, paper and mask 0", () => {
+    const tw = new TemporalWarp(width, height);
+    const out = outputs(width, height);
+    tw.next(start.rgb, start.sketch, out.prev, out.mask);
+    const other = world(width, height, 99).view(0, 0);
+    expect(tw.next(other.rgb, start.sketch, out.prev, out.mask)).toBeLessThan(0.3);
+    expect(all(out.prev, 255)).toBe(true);
+    expect(all(out.mask, 0)).toBe(true);
+    tw.close();
+  });
+});
+
+describe("TemporalWarp state", () => {
+  const width = 160;
+  const height = 96;
+  const { view } = world(width, height);
+  const a = view(0, 0);
+  const b = view(3, 2);
+  const c = view(6, 4);
+
+  it("fills paper and mask 0 on the first frame and without a previous sketch, yet remembers the frame", () => {
+    const tw = new TemporalWarp(width, height);
+    expect(tw.width).toBe(width);
+    expect(tw.height).toBe(height);
+    const out = outputs(width, height);
+    expect(tw.next(a.rgb, a.sketch, out.prev, out.mask)).toBe(0);
+    expect(all(out.prev, 255) && all(out.mask, 0)).toBe(true);
+
+    out.prev.fill(7);
+    out.mask.fill(7);
+    expect(tw.next(b.rgb, null, out.prev, out.mask)).toBe(0);
+    expect(all(out.prev, 255) && all(out.mask, 0)).toBe(true);
+
+    // b was remembered although no sketch came with it.
+    expect(tw.next(c.rgb, b.sketch, out.prev, out.mask)).toBeGreaterThan(0.9);
+    tw.close();
+  });
+
+  it("forgets the previous frame on reset()", () => {
+    const tw = new TemporalWarp(width, height);
+    const out = outputs(width, height);
+    tw.next(a.rgb, a.sketch, out.prev, out.mask);
+    tw.reset();
+    expect(tw.next(b.rgb, a.sketch, out.prev, out.mask)).toBe(0);
+    expect(all(out.prev, 255) && all(out.mask, 0)).toBe(true);
+    expect(tw.next(c.rgb, b.sketch, out.prev, out.mask)).toBeGreaterThan(0.9);
+    tw.close();
+  });
+
+  it("accepts prevSketch sharing memory with outPrev", () => {
+    const expected = outputs(width, height);
+    const ref = new TemporalWarp(width, height);
+    ref.next(a.rgb, null, expected.prev, expected.mask);
+    ref.next(b.rgb, a.sketch, expected.prev, expected.mask);
+    ref.close();
+
+    const n = width * height;
+    const memory = new Uint8Array(n + width);
+    // The same buffer, and outPrev one row behind prevSketch.
+    for (const [sketchAt, outAt] of [
+      [0, 0],
+      [width, 0],
+    ] as const) {
+      const tw = new TemporalWarp(width, height);
+      const mask = new Uint8Array(n);
+      tw.next(a.rgb, null, memory.subarray(0, n), mask);
+      const sketch = memory.subarray(sketchAt, sketchAt + n);
+      sketch.set(a.sketch);
+      tw.next(b.rgb, sketch, memory.subarray(outAt, outAt + n), mask);
+      expect(Buffer.compare(memory.subarray(outAt, outAt + n), expected.prev)).toBe(0);
+      expect(Buffer.compare(mask, expected.mask)).toBe(0);
+      tw.close();
+    }
+  });
+
+  it("rejects bad dimensions and arguments with TypeError/RangeError, and keeps working", () => {
+    const ctor = TemporalWarp as unknown as new (...args: unknown[]) => TemporalWarp;
+    expect(() => new ctor()).toThrow(TypeError);
+    expect(() => new ctor("640", 360)).toThrow(TypeError);
+    for (const [w, h] of [
+      [0, 360],
+      [-640, 360],
+      [640, 15],
+      [4097, 360],
+      [640.5, 360],
+      [Number.NaN, 360],
+      [Number.POSITIVE_INFINITY, 360],
+    ]) {
+      expect(() => new TemporalWarp(w as number, h as number)).toThrow(RangeError);
+    }
+
+    const tw = new TemporalWarp(width, height);
+    const n = width * height;
+    const out = outputs(width, height);
+    const next = tw.next.bind(tw) as (...args: unknown[]) => number;
+    expect(() => next(a.rgb, a.sketch, out.prev)).toThrow(TypeError);
+    expect(() => next(new Uint8Array(n * 3 - 1), null, out.prev, out.mask)).toThrow(RangeError);
+    expect(() => next(new Float32Array(n * 3), null, out.prev, out.mask)).toThrow(TypeError);
+    expect(() => next(new Uint8ClampedArray(n * 3), null, out.prev, out.mask)).toThrow(TypeError);
+    expect(() => next(Array.from(a.rgb), null, out.prev, out.mask)).toThrow(TypeError);
+    expect(() => next(a.rgb, 255, out.prev, out.mask)).toThrow(TypeError);
+    expect(() => next(a.rgb, new Uint8Array(n + 1), out.prev, out.mask)).toThrow(RangeError);
+    expect(() => next(a.rgb, null, new Uint8Array(n * 3), out.mask)).toThrow(RangeError);
+    expect(() => next(a.rgb, null, out.prev, "mask")).toThrow(TypeError);
+    expect(() => next(a.rgb, null, out.prev, out.prev)).toThrow(RangeError);
+    const both = new Uint8Array(2 * n);
+    expect(() => next(a.rgb, null, both.subarray(0, n), both.subarray(n - 1, 2 * n - 1))).toThrow(/overlap/);
+
+    // Still usable after all that.
+    expect(tw.next(a.rgb, null, out.prev, out.mask)).toBe(0);
+    expect(tw.next(b.rgb, a.sketch, out.prev, out.mask)).toBeGreaterThan(0.9);
+
+    tw.close();
+    tw.close();
+    expect(() => tw.next(c.rgb, b.sketch, out.prev, out.mask)).toThrow(/close/);
+    expect(() => tw.reset()).toThrow(/close/);
+  });
+});
