@@ -4,7 +4,7 @@
 // (`/jobs`, `/live`), metrics on the shared registry, and a close hook via `onClose`.
 import { existsSync } from "node:fs";
 import fastifyStatic from "@fastify/static";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { Server as SocketServer } from "socket.io";
 import type { Config } from "../config/schema.js";
 import type { SketchEngine } from "../engine/index.js";
@@ -40,7 +40,8 @@ export async function createServer(
   const { engine, log } = deps;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // A line per request (metrics scrapes, job polling) would drown the logs that matter.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
   });
   const io = new SocketServer(app.server, { serveClient: false });
