@@ -1,0 +1,89 @@
+// `npm run bench -- flow`: TemporalWarp.next() (flow + warp + mask) per frame on a moving synthetic
+// scene, at 640x360 (flow at full resolution) and 1280x720 (flow on a half-size copy).
+import { cpus, loadavg } from "node:os";
+import { TemporalWarp } from "../server/engine/flow/temporal-warp.js";
+import { crop, grayToRgb, texture } from "../test/engine/texture.js";
+import { type BenchSection, median, percentile } from "./section.js";
+
+const FRAMES = 30;
+
+/** A camera panning along an ellipse over a textured world, with an object crossing the view. */
+function scene(width: number, height: number) {
+  const margin = 64;
+  const cw = width + 2 * margin;
+  const world = texture(cw, height + 2 * margin, 5);
+  const side = width >> 3;
+  const frames: { rgb: Uint8Array; gray: Uint8Array }[] = [];
+  for (let f = 0; f < FRAMES; f++) {
+    const t = (2 * Math.PI * f) / FRAMES;
+    const gray = crop(
+      world,
+      cw,
+      margin + Math.round(margin * 0.8 * Math.sin(t)),
+      margin + Math.round(margin * 0.5 * Math.cos(t)),
+      width,
+      height,
+    );
+    const ox = Math.round(((width - side) * f) / FRAMES);
+    const oy = height >> 2;
+    for (let y = oy; y < oy + side; y++)
+      gray.fill(((y >> 3) & 1) * 200 + 30, y * width + ox, y * width + ox + side);
+    frames.push({ rgb: grayToRgb(gray), gray });
+  }
+  return frames;
+}
+
+function run(width: number, height: number, calls: number) {
+  const frames = scene(width, height);
+  const tw = new TemporalWarp(width, height);
+  const outPrev = new Uint8Array(width * height);
+  const outMask = new Uint8Array(width * height);
+  // Ping-pong through the clip so that every step is a small motion, never a jump back to frame 0.
+  const order = [...frames.keys(), ...[...frames.keys()].reverse().slice(1, -1)];
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const valid: number[] = [];
+  let prev: Uint8Array | null = null;
+  for (let i = -20; i < calls; i++) {
+    const frame = frames[order[((i % order.length) + order.length) % order.length] as number];
+    if (!frame) throw new Error("bench: frame index out of range");
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const v = tw.next(frame.rgb, prev, outPrev, outMask);
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    // The warm-up calls (negative i) allocate OpenCV's buffers.
+    if (i >= 0) {
+      wall.push(ms);
+      cpu.push((c.user + c.system) / 1000);
+      valid.push(v);
+    }
+    prev = frame.gray;
+  }
+  tw.close();
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    size: `${width}x${height}`,
+    flow_at: `${width / Math.ceil(width / 640)}x${height / Math.ceil(width / 640)}`,
+    calls,
+    median_ms: round(median(wall)),
+    p90_ms: round(percentile(wall, 90)),
+    cpu_median_ms: round(median(cpu)),
+    mean_valid: round(valid.reduce((a, b) => a + b, 0) / valid.length),
+  };
+}
+
+export default async function flowBench(): Promise<BenchSection> {
+  const rows = [run(640, 360, 400), run(1280, 720, 200)];
+  return {
+    name: "flow + warp + mask (TemporalWarp.next)",
+    rows,
+    notes: [
+      "one OpenCV thread; DIS ultrafast; target at 640x360: median <= 4 ms",
+      `cpu_median_ms is process CPU time per call (less sensitive to other load than wall time); ` +
+        `load average at end ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(" ")} on ${cpus().length} cores`,
+    ],
+  };
+}
