@@ -33,6 +33,10 @@ let file: File | undefined;
 let upload: Upload | undefined;
 let jobId: string | undefined;
 
+function formatBytes(bytes: number): string {
+  return bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
 function setBusy(busy: boolean): void {
   start.disabled = busy || !file;
   cancel.hidden = !busy;
@@ -50,7 +54,7 @@ function showError(message: string): void {
 function chooseFile(picked: File | undefined): void {
   file = picked;
   fileName.textContent = picked
-    ? `${picked.name} · ${(picked.size / 2 ** 20).toFixed(1)} MiB`
+    ? `${picked.name} · ${formatBytes(picked.size)}`
     : "Drop a video or image here";
   drop.classList.toggle("chosen", Boolean(picked));
   start.disabled = !picked;
@@ -80,7 +84,7 @@ function showResult(job: JobView): void {
   download.href = job.result.url;
   result.hidden = false;
   convertBar.value = 100;
-  convertText.textContent = `done · ${job.result.frames} frames · ${(job.result.size / 2 ** 20).toFixed(1)} MiB`;
+  convertText.textContent = `done · ${job.result.frames} frames · ${formatBytes(job.result.size)}`;
 }
 
 function follow(id: string): void {

@@ -81,6 +81,23 @@ describe("conversion page", () => {
     );
     const duration = await page.$eval("#result-video", (v) => (v as HTMLVideoElement).duration);
     expect(duration).toBeCloseTo(2, 1);
+    // Seeking works (range requests) and the decoded frame is a picture, not black: a sketch is
+    // mostly paper.
+    const luma = await page.$eval("#result-video", async (el) => {
+      const v = el as HTMLVideoElement;
+      v.currentTime = 1;
+      await new Promise((r) => v.addEventListener("seeked", r, { once: true }));
+      const c = document.createElement("canvas");
+      c.width = 64;
+      c.height = 36;
+      const g = c.getContext("2d") as CanvasRenderingContext2D;
+      g.drawImage(v, 0, 0, c.width, c.height);
+      const px = g.getImageData(0, 0, c.width, c.height).data;
+      let sum = 0;
+      for (let i = 0; i < px.length; i += 4) sum += px[i] as number;
+      return sum / (px.length / 4);
+    });
+    expect(luma).toBeGreaterThan(64);
 
     await mkdir(join(repoRoot, "test-results"), { recursive: true });
     await page.screenshot({ path: join(repoRoot, "test-results", "convert-page.png"), fullPage: true });
