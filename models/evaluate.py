@@ -1,0 +1,255 @@
+"""Evaluate the student against the teacher and temporal baselines; print a table, write JSON and
+the contact sheet.
+
+    python3 models/evaluate.py                       # models/sketch.pt -> models/eval.json, contact_sheet.png
+    python3 models/evaluate.py --smoke --json X.json # seconds, procedural images, untrained net
+
+Metrics (all on 0..1 intensities):
+- stills: L1 and SSIM of the student (no previous frame) to the teacher, both on the clean photo;
+- synthetic noisy clips: warping error (Lai et al. 2018) with the exact flow and occlusion masks,
+  mean |O_t - warp(O_t-1)| (abs) and mean squared (sq) over non-occluded pixels;
+- real clips (vtest.avi, tree.avi): the same with DIS-medium flow and a forward-backward check;
+- static flicker: a still scene with fresh sensor noise per frame, mean temporal std per pixel.
+Methods: teacher per frame (on the noisy input), teacher + flow-warped moving average, student
+without the previous frame (mask 0), student with it (runtime spec: DIS ultrafast, models/temporal.py).
+"""
+
+import argparse
+import json
+import os
+import time
+
+import cv2
+import numpy as np
+import torch
+
+import data
+import teacher
+import temporal
+import video
+from export import load
+from net import STRIDE, Exported, SketchNet
+
+STYLE_NAMES = teacher.STYLES
+
+
+class Student:
+    def __init__(self, net):
+        self.net = Exported(net)
+
+    @torch.no_grad()
+    def __call__(self, rgb, prev, mask, style, detail=0.5):
+        h, w = rgb.shape[:2]
+        t = lambda a, c: torch.from_numpy(np.ascontiguousarray(a)).view(1, h, w, c)
+        out = self.net(t(rgb, 3), t(prev, 1), t(mask, 1), torch.eye(3)[style:style + 1],
+                       torch.tensor([[float(detail)]]))
+        return out[0, :, :, 0].numpy()
+
+
+def crop16(img):
+    h, w = img.shape[:2]
+    return img[: h - h % STRIDE, : w - w % STRIDE]
+
+
+def ssim(a, b):
+    """SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5) of two uint8 grayscale images."""
+    a, b = a.astype(np.float64) / 255, b.astype(np.float64) / 255
+    g = lambda x: cv2.GaussianBlur(x, (11, 11), 1.5)
+    ma, mb = g(a), g(b)
+    va, vb, cov = g(a * a) - ma**2, g(b * b) - mb**2, g(a * b) - ma * mb
+    c1, c2 = 0.01**2, 0.03**2
+    return float((((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma**2 + mb**2 + c1) * (va + vb + c2))).mean())
+
+
+def remap(img, flow, fill):
+    h, w = flow.shape[:2]
+    m = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))) + flow
+    return cv2.remap(img, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+
+
+def warping_error(outs, flows, valids):
+    """Lai et al.: per frame pair, mean over valid pixels of |O_t - warp(O_t-1)| (and squared)."""
+    ab, sq = [], []
+    for t in range(1, len(outs)):
+        v = valids[t]
+        if v.sum() == 0:
+            continue
+        d = (outs[t].astype(np.float32) - remap(outs[t - 1].astype(np.float32), flows[t], 255)) / 255
+        ab.append(np.abs(d)[v].mean())
+        sq.append((d**2)[v].mean())
+    return float(np.mean(ab)), float(np.mean(sq))
+
+
+def run_methods(frames, student, style, detail=0.5):
+    """Outputs of the four methods on a list of RGB frames (what the runtime would see)."""
+    h, w = frames[0].shape[:2]
+    blank, none = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8)
+    res = {"teacher": [], "teacher_ma": [], "student_noprev": [], "student": []}
+    tw_ma, tw_st = temporal.TemporalWarp(), temporal.TemporalWarp()
+    for f in frames:
+        tf = teacher.render(f, style, detail)
+        res["teacher"].append(tf)
+        prev, mask = tw_ma.next(f, res["teacher_ma"][-1] if res["teacher_ma"] else None)
+        a = 0.5 * mask.astype(np.float32) / 255  # moving average where the warped past is valid
+        res["teacher_ma"].append(np.round(tf + a * (prev.astype(np.float32) - tf)).astype(np.uint8))
+        res["student_noprev"].append(student(f, blank, none, style, detail))
+        prev, mask = tw_st.next(f, res["student"][-1] if res["student"] else None)
+        res["student"].append(student(f, prev, mask, style, detail))
+    return res
+
+
+def fb_valid(fwd, bwd):
+    """Occlusion mask for backward flow bwd (t -> t-1) from the forward flow fwd (t-1 -> t):
+    forward-backward consistency (Sundaram et al. 2010) and in-bounds."""
+    h, w = bwd.shape[:2]
+    fw_at = remap(fwd, bwd, 0)
+    s = bwd + fw_at
+    ok = (s**2).sum(-1) < 0.01 * ((bwd**2).sum(-1) + (fw_at**2).sum(-1)) + 0.5
+    m = np.dstack(np.meshgrid(np.arange(w), np.arange(h))) + bwd
+    return ok & (m[..., 0] >= 0) & (m[..., 0] <= w - 1) & (m[..., 1] >= 0) & (m[..., 1] <= h - 1)
+
+
+def real_clip(path, max_frames):
+    cap = cv2.VideoCapture(path)
+    frames = []
+    while len(frames) < max_frames:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(crop16(cv2.cvtColor(f, cv2.COLOR_BGR2RGB)))
+    return frames
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ckpt", default=os.path.join(data.HERE, "sketch.pt"))
+    p.add_argument("--json", default=os.path.join(data.HERE, "eval.json"))
+    p.add_argument("--sheet", default=os.path.join(data.HERE, "contact_sheet.png"))
+    p.add_argument("--clips", type=int, default=8)
+    p.add_argument("--frames", type=int, default=10)
+    p.add_argument("--smoke", action="store_true")
+    a = p.parse_args()
+    torch.set_num_threads(2)
+    t0 = time.time()
+    if a.smoke:
+        torch.manual_seed(0)
+        net = load(a.ckpt) if os.path.exists(a.ckpt) else SketchNet()
+        stills = [({"upstream_path": f"procedural/{i}", "category": "procedural"}, data.procedural(i, 64, 96))
+                  for i in range(2)]
+        a.clips, a.frames, size = 2, 3, (64, 96)
+    else:
+        net = load(a.ckpt)
+        stills = [(e, crop16(img)) for e, img in data.photos("val", 640)]
+        size = (272, 480)
+    student = Student(net.eval())
+    rng = np.random.default_rng(1234)
+    out = {"ckpt": os.path.basename(a.ckpt)}
+
+    # --- stills: fidelity to the clean teacher, all styles, detail 0.5 -------------------------
+    rows = []
+    for e, img in stills:
+        h, w = img.shape[:2]
+        for s in range(3):
+            t_img = teacher.render(img, s, 0.5)
+            s_img = student(img, np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8), s)
+            rows.append({"image": e["upstream_path"].rsplit("/", 1)[1], "category": e["category"],
+                         "style": STYLE_NAMES[s], "l1": float(np.abs(t_img / 255 - s_img / 255).mean()),
+                         "ssim": ssim(t_img, s_img)})
+    out["stills"] = {"per_image": rows, "l1": float(np.mean([r["l1"] for r in rows])),
+                     "ssim": float(np.mean([r["ssim"] for r in rows]))}
+    for s in STYLE_NAMES:
+        sel = [r for r in rows if r["style"] == s]
+        out["stills"][s] = {"l1": float(np.mean([r["l1"] for r in sel])), "ssim": float(np.mean([r["ssim"] for r in sel]))}
+
+    # --- synthetic noisy clips (exact flow) and static flicker ---------------------------------
+    bgs = [img for _, img in stills]
+    syn = {k: [] for k in ("teacher", "teacher_ma", "student_noprev", "student")}
+    flick = {k: [] for k in syn}
+    for i in range(a.clips):
+        style = i % 3
+        c = video.clip(rng, bgs[i % len(bgs)], bgs[(i + 1) % len(bgs)], a.frames, *size, speed=3.0, noise=0.6)
+        res = run_methods(list(c["noisy"]), student, style)
+        for k in syn:
+            syn[k].append(warping_error(res[k], c["flow"], c["valid"]))
+        c = video.clip(rng, bgs[i % len(bgs)], None, a.frames, *size, static=True, noise=0.6)
+        res = run_methods(list(c["noisy"]), student, style)
+        for k in flick:
+            flick[k].append(float(np.stack(res[k]).astype(np.float32).std(0).mean() / 255))
+    out["synthetic"] = {k: {"abs": float(np.mean([v[0] for v in syn[k]])), "sq": float(np.mean([v[1] for v in syn[k]]))}
+                        for k in syn}
+    out["flicker"] = {k: float(np.mean(v)) for k, v in flick.items()}
+
+    # --- real clips (DIS-medium flow, forward-backward occlusion) -------------------------------
+    out["real"] = {}
+    if not a.smoke:
+        for name, n in (("vtest.avi", 60), ("tree.avi", 68)):
+            frames = real_clip(data.video_path(name), n)
+            g = [temporal.gray(f) for f in frames]
+            flows, valids = [None], [None]
+            for t in range(1, len(frames)):
+                b = temporal.dis_flow(g[t], g[t - 1], temporal.MEDIUM)
+                f = temporal.dis_flow(g[t - 1], g[t], temporal.MEDIUM)
+                flows.append(b)
+                valids.append(fb_valid(f, b))
+            res = run_methods(frames, student, 0)
+            out["real"][name] = {k: dict(zip(("abs", "sq"), warping_error(res[k], flows, valids))) for k in res}
+
+    ratio = lambda k, d: d["student"][k] / d["teacher"][k] if d["teacher"][k] else float("nan")
+    out["ratios"] = {"synthetic_abs_student_vs_teacher": ratio("abs", out["synthetic"]),
+                     "flicker_student_vs_teacher": out["flicker"]["student"] / max(out["flicker"]["teacher"], 1e-9)}
+    out["seconds"] = round(time.time() - t0, 1)
+
+    # --- print ---------------------------------------------------------------------------------
+    print(f"stills (val, 3 styles, detail 0.5): L1 {out['stills']['l1']:.4f}  SSIM {out['stills']['ssim']:.3f}")
+    for s in STYLE_NAMES:
+        print(f"  {s:9s} L1 {out['stills'][s]['l1']:.4f}  SSIM {out['stills'][s]['ssim']:.3f}")
+    print(f"{'method':16s} {'syn abs':>8s} {'syn sq':>8s} {'flicker':>8s}" +
+          "".join(f" {n + ' abs':>14s}" for n in out["real"]))
+    for k in syn:
+        print(f"{k:16s} {out['synthetic'][k]['abs']:8.4f} {out['synthetic'][k]['sq']:8.5f} {out['flicker'][k]:8.4f}" +
+              "".join(f" {out['real'][n][k]['abs']:14.4f}" for n in out["real"]))
+    print(json.dumps(out["ratios"]))
+    with open(a.json, "w") as f:
+        json.dump(out, f, indent=1)
+    print(f"wrote {os.path.relpath(a.json)}")
+
+    if not a.smoke:
+        contact_sheet(stills, student, a.sheet)
+    else:
+        # Determinism of the whole chain: the teacher on a clean still sequence never flickers,
+        # and every metric is a finite intensity difference.
+        frames = [stills[0][1]] * 3
+        assert np.stack([teacher.render(f, 0, 0.5) for f in frames]).std(0).max() == 0
+        vals = [out["stills"]["l1"], out["stills"]["ssim"]] + [v["abs"] for v in out["synthetic"].values()] + \
+            list(out["flicker"].values())
+        assert all(np.isfinite(v) and -1 <= v <= 1 for v in vals), vals
+        assert out["flicker"]["teacher"] > 0, "sensor noise must make the per-frame teacher flicker"
+        print("smoke ok")
+
+
+def contact_sheet(stills, student, path, width=320):
+    """input | teacher | student (pencil) for one image per category, then ink and charcoal."""
+    pick = {}
+    for e, img in stills:
+        pick.setdefault(e["category"], (e, img))
+    rows = []
+    for cat in ("portrait", "architecture", "landscape", "objects"):
+        e, img = pick[cat]
+        h, w = img.shape[:2]
+        blank, none = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8)
+        cells = [img, teacher.render(img, 0, 0.5), student(img, blank, none, 0)]
+        if cat in ("portrait", "architecture"):
+            cells += [student(img, blank, none, 1), student(img, blank, none, 2)]
+        cells = [cv2.resize(c if c.ndim == 3 else np.dstack([c] * 3), (width, int(h * width / w)),
+                            interpolation=cv2.INTER_AREA) for c in cells]
+        cells += [np.full_like(cells[0], 255)] * (5 - len(cells))
+        rows.append(np.concatenate(cells, 1))
+    sheet = np.concatenate(rows, 0)
+    cv2.putText(sheet, "input | teacher | student (pencil) | student ink | student charcoal", (8, 18),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.5, (200, 0, 0), 1, cv2.LINE_AA)
+    cv2.imwrite(path, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    print(f"wrote {os.path.relpath(path)} ({os.path.getsize(path) // 1024} KB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The student: a small encoder-decoder that draws one frame, conditioned on its own previous
+output warped into this frame.
+
+Speed is the design constraint (<= 10 ms at 640x360 on 2 CPU threads): the NHWC input is folded
+4x4 into channels (space-to-depth) so no convolution runs at full resolution, features live at
+1/4, 1/8 and 1/16 (hence stride 16), and a 4x pixel-shuffle brings 16 sub-pixels per cell back.
+Full-resolution work is a handful of element-wise ops.
+The head predicts a fresh drawing and a blend weight; the output is
+    alpha * mask * prev + (1 - alpha * mask) * fresh
+so copying the valid warped past is easy (temporal stability) and the mask can always veto it.
+"""
+
+import copy
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+STRIDE = 16
+S2D = 4  # the stem folds 4x4 pixels into channels; the head unfolds 4x4 sub-pixels
+
+
+def conv(cin, cout, k=3, s=1):
+    return nn.Conv2d(cin, cout, k, s, k // 2)
+
+
+class SketchNet(nn.Module):
+    def __init__(self, widths=(24, 48, 96), cond=4):
+        super().__init__()
+        c0, c1, c2 = widths
+        self.widths = widths
+        # Space-to-depth + 1x1 conv == a 4x4 conv with stride 4. On the NHWC frame viewed as a
+        # one-channel [N, 1, H, 3W] image the same thing is a 4x12 conv with stride 4x12, so no
+        # full-resolution transpose is needed (they cost more than all the convolutions).
+        self.stem_rgb = nn.Conv2d(1, c0, (S2D, 3 * S2D), (S2D, 3 * S2D))
+        self.stem_pm = nn.Conv2d(2, c0, S2D, S2D, bias=False)
+        self.stem = conv(c0, c0)
+        self.down1 = nn.ModuleList([conv(c0, c1, 3, 2), conv(c1, c1)])
+        self.down2 = nn.ModuleList([conv(c1, c2, 3, 2), conv(c2, c2), conv(c2, c2)])
+        self.up1 = nn.ModuleList([conv(c2, c1, 1), conv(c1, c1)])
+        self.up0 = nn.ModuleList([conv(c1, c0, 1), conv(c0, c0)])
+        self.head_fresh = conv(c0, S2D * S2D, 1)
+        self.head_alpha = conv(c0, S2D * S2D, 1)
+        nn.init.constant_(self.head_fresh.bias, 230.0)  # start near paper white
+        # style + detail -> per-channel scale and shift (FiLM) at 1/16 and at 1/4
+        self.film2 = nn.Linear(cond, 2 * c2)
+        self.film0 = nn.Linear(cond, 2 * c0)
+        self.folded = False  # True once the input normalisation lives in the stem weights
+
+    @staticmethod
+    def film(x, fc, cond):
+        g, b = fc(cond).unsqueeze(-1).unsqueeze(-1).chunk(2, 1)
+        return x * (1 + g) + b
+
+    def fold_normalisation(self):
+        """Make the stem take raw 0..255 values: x/127.5 - 1 folded into weights and bias."""
+        with torch.no_grad():
+            for c in (self.stem_rgb, self.stem_pm):
+                bias_shift = c.weight.sum((1, 2, 3))
+                c.weight /= 127.5
+                if c.bias is not None:
+                    c.bias -= bias_shift
+                else:
+                    self.stem_rgb.bias -= bias_shift
+        self.folded = True
+
+    def forward(self, frame, prev, mask, style, detail):
+        """frame [N,H,W,3], prev/mask [N,H,W,1], all float 0..255; style [N,3], detail [N,1].
+        Returns the drawing as float [N,H,W,1] in 0..255."""
+        n, h, w, _ = frame.shape
+        rgb = frame.reshape(n, 1, h, 3 * w)
+        pm = torch.cat([prev.reshape(n, 1, h, w), mask.reshape(n, 1, h, w)], 1)
+        if not self.folded:
+            rgb, pm = rgb / 127.5 - 1, pm / 127.5 - 1
+        cond = torch.cat([style, detail * 2 - 1], 1)
+
+        e0 = F.relu(self.stem(F.relu(self.stem_rgb(rgb) + self.stem_pm(pm))))
+        e1 = F.relu(self.down1[1](F.relu(self.down1[0](e0))))
+        e2 = F.relu(self.down2[0](e1))
+        e2 = F.relu(self.film(self.down2[1](e2), self.film2, cond))
+        e2 = F.relu(self.down2[2](e2))
+        d1 = F.interpolate(self.up1[0](e2), scale_factor=2.0, mode="nearest") + e1
+        d1 = F.relu(self.up1[1](F.relu(d1)))
+        d0 = F.interpolate(self.up0[0](d1), scale_factor=2.0, mode="nearest") + e0
+        d0 = F.relu(self.film(self.up0[1](F.relu(d0)), self.film0, cond))
+
+        # [N,16,h/4,w/4] -> [N,1,H,W], which is [N,H,W,1] in memory
+        fresh = torch.clamp(F.pixel_shuffle(self.head_fresh(d0), S2D), 0, 255).reshape(n, h, w, 1)
+        alpha = torch.sigmoid(F.pixel_shuffle(self.head_alpha(d0), S2D)).reshape(n, h, w, 1)
+        a = alpha * (mask * (1 / 255))
+        return fresh + a * (prev - fresh)
+
+
+class Exported(nn.Module):
+    """The ONNX contract around SketchNet: uint8 in, uint8 out, normalisation folded."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = copy.deepcopy(net).eval()
+        self.net.fold_normalisation()
+
+    def forward(self, frame, prev, mask, style, detail):
+        out = self.net(frame.float(), prev.float(), mask.float(), style, detail)
+        return torch.round(out).to(torch.uint8)  # already within 0..255: a convex blend of such
+
+
+def macs(net, h=368, w=640):
+    """Multiply-accumulates of one forward pass at h x w (convolutions only; the rest is tiny)."""
+    total = 0
+
+    def hook(m, _inp, out):
+        nonlocal total
+        total += out.numel() * m.in_channels * m.kernel_size[0] * m.kernel_size[1] // m.groups
+
+    hs = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.Conv2d)]
+    with torch.no_grad():
+        net(torch.zeros(1, h, w, 3), torch.zeros(1, h, w, 1), torch.zeros(1, h, w, 1),
+            torch.zeros(1, 3), torch.zeros(1, 1))
+    for hk in hs:
+        hk.remove()
+    return total

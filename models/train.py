@@ -1,0 +1,191 @@
+"""Train the student from scratch on synthetic clips over the training photos.
+
+    python3 models/train.py --minutes 55 --out models/runs/main     # then models/export.py
+    python3 models/train.py --smoke                                  # seconds, procedural images
+
+Each step unrolls short clips: frame 0 without a previous drawing, then each frame gets the net's
+own previous output (rounded to 8 bit, straight-through) warped with DIS-ultrafast flow computed on
+the noisy frames, and the validity mask of the runtime spec (models/temporal.py). Losses:
+fidelity to the teacher on the clean frame (L1 + SSIM) and temporal consistency with the previous
+output warped by the exact flow on non-occluded pixels (Lai et al. 2018).
+"""
+
+import argparse
+import json
+import math
+import os
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import data
+import teacher
+import temporal
+import video
+from net import SketchNet
+
+
+def make_clip(rng, photos, frames, size, temporal_off_p=0.15):
+    """One training clip as numpy arrays (everything the unroll needs)."""
+    bg = photos[rng.integers(len(photos))]
+    fg = photos[rng.integers(len(photos))]
+    static = rng.uniform() < 0.15
+    c = video.clip(rng, bg, fg, frames, size, size, speed=rng.uniform(0.5, 6), static=static)
+    style = int(rng.choice(3, p=[0.5, 0.25, 0.25]))
+    detail = float(rng.uniform(0, 1))
+    target = np.stack([teacher.render(f, style, detail) for f in c["clean"]])
+    dis = np.zeros_like(c["flow"])
+    rt_mask = np.zeros(c["valid"].shape, np.uint8)
+    use_prev = np.zeros(frames, bool)
+    if rng.uniform() >= temporal_off_p:
+        grays = [temporal.gray(f) for f in c["noisy"]]
+        for t in range(1, frames):
+            dis[t] = temporal.dis_flow(grays[t], grays[t - 1])
+            _, rt_mask[t], frac = temporal.runtime_mask(grays[t - 1], grays[t], dis[t])
+            use_prev[t] = frac >= temporal.SCENE_CUT_FRACTION
+    return {"noisy": c["noisy"], "target": target, "dis": dis, "rt_mask": rt_mask, "use_prev": use_prev,
+            "flow": c["flow"], "valid": c["valid"], "style": np.eye(3, dtype=np.float32)[style],
+            "detail": np.float32([detail])}
+
+
+class Clips(torch.utils.data.IterableDataset):
+    def __init__(self, photos, batch, frames, size, seed):
+        self.photos, self.batch, self.frames, self.size, self.seed = photos, batch, frames, size, seed
+
+    def __iter__(self):
+        cv2.setNumThreads(1)
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, info.id if info else 0])
+        while True:
+            clips = [make_clip(rng, self.photos, self.frames, self.size) for _ in range(self.batch)]
+            yield {k: torch.from_numpy(np.stack([c[k] for c in clips])) for k in clips[0]}
+
+
+def warp(img, flow, fill=255.0):
+    """Backward-warp img [N,H,W,1] with flow [N,H,W,2] (bilinear, outside = fill): like
+    cv2.remap(INTER_LINEAR, BORDER_CONSTANT) in the runtime, but differentiable."""
+    n, h, w, _ = img.shape
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    gx = (xs + flow[..., 0]) * (2 / (w - 1)) - 1
+    gy = (ys + flow[..., 1]) * (2 / (h - 1)) - 1
+    out = F.grid_sample(img.permute(0, 3, 1, 2) - fill, torch.stack([gx, gy], -1), "bilinear", "zeros", True)
+    return out.permute(0, 2, 3, 1) + fill
+
+
+def ssim(a, b, k=8):
+    """Mean SSIM of [N,H,W,1] images in 0..1 over non-overlapping k x k windows (cheap on CPU)."""
+    a, b = a.permute(0, 3, 1, 2), b.permute(0, 3, 1, 2)
+    mu_a, mu_b = F.avg_pool2d(a, k), F.avg_pool2d(b, k)
+    va = F.avg_pool2d(a * a, k) - mu_a**2
+    vb = F.avg_pool2d(b * b, k) - mu_b**2
+    cov = F.avg_pool2d(a * b, k) - mu_a * mu_b
+    c1, c2 = 0.01**2, 0.03**2
+    return (((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (va + vb + c2))).mean()
+
+
+def unroll(net, b, w_temporal):
+    """Losses of one batch of clips (see module docstring)."""
+    n, frames, h, w, _ = b["noisy"].shape
+    fid = tmp = 0.0
+    prev_out = None
+    for t in range(frames):
+        frame = b["noisy"][:, t].float()
+        target = b["target"][:, t].float().unsqueeze(-1) / 255
+        if t == 0:
+            prev, mask = torch.full((n, h, w, 1), 255.0), torch.zeros(n, h, w, 1)
+        else:
+            rounded = prev_out + (torch.round(prev_out) - prev_out).detach()  # straight-through
+            use = b["use_prev"][:, t].view(n, 1, 1, 1)
+            prev = torch.where(use, warp(rounded, b["dis"][:, t]), torch.tensor(255.0))
+            mask = b["rt_mask"][:, t].float().unsqueeze(-1)
+        out = net(frame, prev, mask, b["style"], b["detail"])
+        o = out / 255
+        fid = fid + (o - target).abs().mean() + 0.2 * (1 - ssim(o, target))
+        if t > 0:
+            valid = b["valid"][:, t].float().unsqueeze(-1)
+            err = (o - warp(prev_out, b["flow"][:, t]) / 255).abs()
+            tmp = tmp + (err * valid).sum() / valid.sum().clamp(min=1)
+        prev_out = out
+    return fid / frames, tmp / (frames - 1)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--minutes", type=float, default=55.0, help="wall-clock budget (cosine LR over it)")
+    p.add_argument("--steps", type=int, default=0, help="stop after this many steps instead")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--frames", type=int, default=4)
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--w-temporal", type=float, default=0.5)
+    p.add_argument("--widths", default="24,48,96")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", default="")
+    p.add_argument("--out", default=os.path.join(data.HERE, "runs", "main"))
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads; the data worker takes the other core (2 threads under contention "
+                        "made small-tensor steps several times slower, measured)")
+    p.add_argument("--smoke", action="store_true", help="tiny run on procedural images; asserts learning")
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    if a.smoke:
+        a.batch, a.frames, a.size, a.steps, a.minutes, a.lr = 2, 3, 48, 30, 1.0, 3e-3
+        photos = [data.procedural(i) for i in range(8)]
+    else:
+        photos = [img for _, img in data.photos("train", 960)]
+    os.makedirs(a.out, exist_ok=True)
+
+    net = SketchNet(tuple(int(x) for x in a.widths.split(",")))
+    if a.resume:
+        net.load_state_dict(torch.load(a.resume)["model"])
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    clips = Clips(photos, a.batch, a.frames, a.size, a.seed)
+    # one worker makes clips (teacher, DIS) while the main process trains; none in smoke runs
+    loader = torch.utils.data.DataLoader(clips, batch_size=None, num_workers=1, prefetch_factor=4) if not a.smoke \
+        else torch.utils.data.DataLoader(clips, batch_size=None)
+    budget = a.minutes * 60
+    t_start, cpu_start = time.time(), time.process_time()
+    log, hist = [], []
+    for step, b in enumerate(loader):
+        progress = a.steps and step / a.steps or (time.time() - t_start) / budget
+        if progress >= 1:
+            break
+        lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1)))) * min(1, (step + 1) / (5 if a.smoke else 50))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        fid, tmp = unroll(net, b, a.w_temporal)
+        loss = fid + a.w_temporal * tmp
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        hist.append((float(fid), float(tmp)))
+        if (step + 1) % (5 if a.smoke else 25) == 0:
+            f, t = np.mean(hist[-25:], 0)
+            entry = {"step": step + 1, "min": round((time.time() - t_start) / 60, 2),
+                     "cpu_s_per_step": round((time.process_time() - cpu_start) / (step + 1), 3), "fid": round(f, 4),
+                     "temporal": round(t, 4), "lr": round(lr, 6)}
+            log.append(entry)
+            print(json.dumps(entry), flush=True)
+        if (step + 1) % 200 == 0:
+            torch.save({"model": net.state_dict(), "widths": net.widths, "step": step + 1}, os.path.join(a.out, "model.pt"))
+    torch.save({"model": net.state_dict(), "widths": net.widths, "step": step}, os.path.join(a.out, "model.pt"))
+    steps = len(hist)
+    summary = {"steps": steps, "minutes": round((time.time() - t_start) / 60, 2),
+               "ms_per_step": round((time.time() - t_start) * 1000 / max(steps, 1), 1),
+               "cpu_ms_per_step": round((time.process_time() - cpu_start) * 1000 / max(steps, 1), 1),
+               "first_fid": float(np.mean([h[0] for h in hist[:5]])), "last_fid": float(np.mean([h[0] for h in hist[-5:]]))}
+    with open(os.path.join(a.out, "train.json"), "w") as f:
+        json.dump({"args": vars(a), "summary": summary, "log": log}, f, indent=1)
+    print(json.dumps(summary))
+    if a.smoke:
+        assert summary["last_fid"] < 0.8 * summary["first_fid"], f"loss did not decrease: {summary}"
+        print("smoke ok")
+
+
+if __name__ == "__main__":
+    main()

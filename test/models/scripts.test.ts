@@ -1,0 +1,61 @@
+// The training and evaluation scripts' --smoke modes: procedural images only (no apt data cache),
+// seconds on an idle machine. Each script asserts its own invariants and exits non-zero otherwise;
+// here we also check what they report.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const models = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "models");
+const python = "/usr/bin/python3";
+const work = mkdtempSync(join(tmpdir(), "sketch-smoke-"));
+// Generous: the box has two cores shared with ffmpeg/Chromium tests.
+const timeout = 240_000;
+
+function run(script: string, args: string[]) {
+  const r = spawnSync(python, [join(models, script), ...args], { encoding: "utf8", timeout, cwd: work });
+  return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+describe.skipIf(!existsSync(python))("models/ scripts (--smoke)", () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it(
+    "train.py --smoke learns: fidelity loss falls and a checkpoint is written",
+    () => {
+      const out = join(work, "run");
+      const r = run("train.py", ["--smoke", "--out", out]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toContain("smoke ok");
+      const summary = JSON.parse(readFileSync(join(out, "train.json"), "utf8")).summary;
+      expect(summary.steps).toBe(30);
+      expect(summary.last_fid).toBeLessThan(0.8 * summary.first_fid);
+      expect(existsSync(join(out, "model.pt"))).toBe(true);
+    },
+    timeout,
+  );
+
+  it(
+    "evaluate.py --smoke reports every metric for every method",
+    () => {
+      const json = join(work, "eval.json");
+      const r = run("evaluate.py", ["--smoke", "--json", json, "--ckpt", join(work, "none.pt")]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toContain("smoke ok");
+      const ev = JSON.parse(readFileSync(json, "utf8"));
+      expect(ev.stills.l1).toBeGreaterThanOrEqual(0);
+      expect(ev.stills.ssim).toBeLessThanOrEqual(1);
+      for (const m of ["teacher", "teacher_ma", "student_noprev", "student"]) {
+        expect(Number.isFinite(ev.synthetic[m].abs), m).toBe(true);
+        expect(ev.synthetic[m].sq).toBeLessThanOrEqual(ev.synthetic[m].abs);
+        expect(Number.isFinite(ev.flicker[m]), m).toBe(true);
+      }
+      // Fresh sensor noise per frame must make the per-frame teacher move.
+      expect(ev.flicker.teacher).toBeGreaterThan(0);
+      expect(ev.stills.per_image.length).toBe(2 * 3);
+    },
+    timeout,
+  );
+});
