@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Logger } from "pino";
 import type { ConvertProgress } from "../convert/convert-file.js";
 import { FINAL_STATES, type Job, type JobOptions, resultFormat } from "./job.js";
@@ -34,6 +35,7 @@ interface Events {
 /** Runs jobs from the store through the pool and keeps job.json in step with what happens. */
 export class JobManager extends EventEmitter<Events> {
   readonly #pool: WorkerPool;
+  #closed = false;
 
   constructor(
     readonly store: JobStore,
@@ -95,11 +97,13 @@ export class JobManager extends EventEmitter<Events> {
 
   /** Server shutdown: stop conversions but leave them queued on disk so the next start resumes them. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#pool.abortAll("shutdown" satisfies AbortReason);
   }
 
   #enqueue(id: string): void {
-    this.#pool.add(id, (signal) => this.#run(id, signal));
+    // Uploads accepted while shutting down stay queued on disk for the next start.
+    if (!this.#closed) void this.#pool.add(id, (signal) => this.#run(id, signal));
   }
 
   async #run(id: string, signal: AbortSignal): Promise<void> {
@@ -146,7 +150,8 @@ export class JobManager extends EventEmitter<Events> {
     } catch (err) {
       await rm(partial, { force: true });
       if (signal.aborted && signal.reason === "shutdown") {
-        await this.store.update(id, { state: "queued" });
+        // A clean shutdown is not a crash: it does not count against MAX_ATTEMPTS.
+        await this.store.update(id, { state: "queued", attempts: queued.attempts });
       } else if (signal.aborted) {
         await this.#cancelled(id);
       } else {
@@ -163,7 +168,7 @@ export class JobManager extends EventEmitter<Events> {
 
   async #cancelled(id: string): Promise<void> {
     const job = this.store.get(id);
-    if (job) await rm(this.store.path(id, job.input.file), { force: true });
+    if (job) await rm(this.store.path(id, dirname(job.input.file)), { recursive: true, force: true });
     await this.#finish(id, "cancelled", "cancelled on request");
   }
 

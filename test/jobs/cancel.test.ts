@@ -51,8 +51,8 @@ describe("cancelling jobs", () => {
     watch.close();
     expect(event).toBe("failed");
     expect(job.state).toBe("cancelled");
-    await expect(access(join(server.dataDir, "jobs", running.id, "upload"))).resolves.toBeUndefined();
-    await expect(access(join(server.dataDir, "jobs", running.id, "upload", "clip.mp4"))).rejects.toThrow();
+    await expect(access(join(server.dataDir, "jobs", running.id, "job.json"))).resolves.toBeUndefined();
+    await expect(access(join(server.dataDir, "jobs", running.id, "upload"))).rejects.toThrow();
 
     // The queued job started once the first was cancelled; cancel it too, then nothing may run.
     const del2 = await getJson<{ outcome: string }>(`${server.url}/api/jobs/${queued.id}`, {
