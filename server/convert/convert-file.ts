@@ -110,6 +110,6 @@ function readable(err: unknown, input: string): unknown {
   const decodeFailed =
     (err instanceof FfmpegError && /\(decode\)/.test(err.message)) || err instanceof TruncatedFrameError;
   if (!decodeFailed) return err;
-  const detail = (err as Error).message.replace(/^ffmpeg \(decode\) failed: /, "");
+  const detail = (err as Error).message.replace(/^ffmpeg \(decode\) failed: /, "").replace(`${input}: `, "");
   return new MediaError("corrupt", `truncated or corrupt input: ${basename(input)} (${detail})`);
 }

@@ -1,5 +1,5 @@
 // Conversion progress on the terminal: a one-line bar redrawn with \r on a TTY, plain lines
-// (at most one every 2 s) when stderr is a pipe or a file.
+// (one every 2 s, none for short runs) when stderr is a pipe or a file.
 import type { ConvertProgress } from "./convert-file.js";
 
 const width = 24;
@@ -11,7 +11,7 @@ function clock(seconds: number): string {
 }
 
 export class ProgressBar {
-  private lastPlain = 0;
+  private lastPlain = Date.now();
   private drawn = false;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}

@@ -1,0 +1,41 @@
+// Raw rgb24 frames from ffmpeg's lavfi sources, for feeding the engine directly.
+import { spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
+
+/** `count` frames of a lavfi source (e.g. "testsrc2", "mandelbrot") at width×height. */
+export async function lavfiFrames(
+  source: string,
+  width: number,
+  height: number,
+  count: number,
+): Promise<Uint8Array[]> {
+  const ff = spawnFfmpeg(
+    [
+      "-f",
+      "lavfi",
+      "-i",
+      `${source}=size=${width}x${height}:rate=30`,
+      "-frames:v",
+      String(count),
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "pipe:1",
+    ],
+    { name: "test frames" },
+  );
+  ff.stdin.end();
+  const chunks: Buffer[] = [];
+  ff.stdout.on("data", (c: Buffer) => chunks.push(c));
+  await ff.wait();
+  const all = Buffer.concat(chunks);
+  const size = width * height * 3;
+  return Array.from({ length: count }, (_, i) => new Uint8Array(all.subarray(i * size, (i + 1) * size)));
+}
+
+/** The top-left w×h of an rgb24 frame `fw` pixels wide. */
+export function cropRgb(frame: Uint8Array, fw: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) out.set(frame.subarray(y * fw * 3, (y * fw + w) * 3), y * w * 3);
+  return out;
+}
