@@ -1,0 +1,81 @@
+// File conversion end to end and the engine's whole per-frame step, in one run:
+//  - a 10 s 640x360 30 fps clip with audio (made by ffmpeg) → mp4: wall time, × real time, fps;
+//  - SketchStream.process() (pad + optical flow + warp + net + crop) median ms at 640x360 and
+//    1280x720 on a moving test pattern, temporal on.
+// Engine as served: models/sketch.onnx (or SKETCHCAST_MODEL), cpu, 2 threads.
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { convertFile } from "../server/convert/convert-file.js";
+import { SketchEngine } from "../server/engine/index.js";
+import { spawnFfmpeg } from "../server/ffmpeg/ffmpeg.js";
+import { createCliLogger } from "../server/log.js";
+import { defaultModelPath } from "../server/paths.js";
+import { lavfiFrames } from "../test/helpers/frames.js";
+import { type BenchSection, median, percentile } from "./section.js";
+
+const modelPath = process.env.SKETCHCAST_MODEL ?? defaultModelPath;
+const seconds = 10;
+
+export default async function bench(): Promise<BenchSection> {
+  const dir = await mkdtemp(join(tmpdir(), "sketchcast-bench-"));
+  const engine = await SketchEngine.create({ modelPath, ep: "cpu", threads: 2, logger: createCliLogger() });
+  try {
+    const clip = join(dir, "clip.mp4");
+    await spawnFfmpeg([
+      ...["-f", "lavfi", "-i", `testsrc2=size=640x360:rate=30:duration=${seconds}`],
+      ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+      ...["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", clip],
+    ]).wait();
+
+    const t0 = performance.now();
+    const r = await convertFile(engine, { input: clip, output: join(dir, "out.mp4") });
+    const wall = (performance.now() - t0) / 1000;
+    const rows: Record<string, string | number>[] = [
+      {
+        what: `convert ${seconds} s 640x360@30 + audio → mp4`,
+        frames: r.frames,
+        "wall s": +wall.toFixed(2),
+        "× real time": +(r.durationSeconds / wall).toFixed(2),
+        fps: +(r.frames / wall).toFixed(1),
+        "median ms": "",
+        "p90 ms": "",
+      },
+    ];
+
+    for (const [w, h, n] of [
+      [640, 360, 60],
+      [1280, 720, 24],
+    ] as const) {
+      const frames = await lavfiFrames("testsrc2", w, h, n);
+      const stream = engine.createStream({ temporal: true });
+      const ms: number[] = [];
+      for (const [i, f] of frames.entries()) {
+        const t = performance.now();
+        await stream.process(f, w, h);
+        if (i >= 4) ms.push(performance.now() - t); // the first frames warm caches and allocate
+      }
+      stream.close();
+      rows.push({
+        what: `per-frame step (pad + flow + warp + net) ${w}x${h}`,
+        frames: ms.length,
+        "wall s": "",
+        "× real time": "",
+        fps: +(1000 / median(ms)).toFixed(1),
+        "median ms": +median(ms).toFixed(1),
+        "p90 ms": +percentile(ms, 90).toFixed(1),
+      });
+    }
+    return {
+      name: "file conversion and the engine's per-frame step (cpu, 2 threads)",
+      rows,
+      notes: [
+        `model ${engine.modelVersion}; target: ≥ 2× real time at 640x360 on 2 cores`,
+        `${availableParallelism()} cores, load average at the end ${loadavg()[0]?.toFixed(1)} (others share this box)`,
+      ],
+    };
+  } finally {
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
