@@ -18,15 +18,26 @@ missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+if [ ${#missing[@]} -gt 0 ] || ! command -v node >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "setup: run as root to install Debian packages: ${missing[*]}" >&2; exit 1; }
+  apt-get update -qq
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
-  [ "$(id -u)" = 0 ] || { echo "setup: run as root to install Debian packages" >&2; exit 1; }
-  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-[ "$node_major" -ge 20 ] || { echo "setup: Node.js 20 or newer is required (found: ${node_major})" >&2; exit 1; }
+# Node.js 20+: Debian 12's own nodejs is 18, so on a box without a newer one install Debian's
+# nodejs + npm and let the `n` version manager put the current Node 20 release in /usr/local.
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 20 ]; then
+  [ "$(id -u)" = 0 ] || { echo "setup: Node.js 20 or newer is required (found: $(node_major))" >&2; exit 1; }
+  echo "setup: installing Node.js 20"
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  npx --yes n@10 20 >/dev/null
+  hash -r
+  [ "$(node_major)" -ge 20 ] || { echo "setup: could not install Node.js 20 (found: $(node_major))" >&2; exit 1; }
+fi
 
 MEDIASOUP_WORKER_BIN=$(bash scripts/fetch-mediasoup-worker.sh)
 export MEDIASOUP_WORKER_BIN
