@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     await fillCameraList();
     say("Connecting to the server…");
     session = await LiveSession.connect();
+    // A handle for tests and scripts (pipeline statistics, controls) from the devtools console.
+    (window as unknown as { sketchcastLive: LiveSession }).sketchcastLive = session;
     session.onDisconnect(() => say("Lost the connection to the server. Reload to reconnect.", true));
     const sketch = await session.start(track, { mode });
     sketchVideo.srcObject = new MediaStream([sketch]);

@@ -16,8 +16,9 @@ export async function startRtpDecoder(
   const ff = spawnFfmpeg(
     [
       ...["-protocol_whitelist", "pipe,udp,rtp", "-f", "sdp"],
-      // Probe briefly: the first keyframe gives the size; a frame rate guess is not needed.
-      ...["-analyzeduration", "100000"],
+      // No probing: the decoder learns the size from the first keyframe, and a probe would hold
+      // back the first frames (up to a second) to guess a frame rate nobody needs.
+      ...["-probesize", "32", "-analyzeduration", "0"],
       // Frame-threaded decoding holds ~2 frames back.
       ...["-flags", "low_delay", "-threads", "1", "-i", "pipe:0"],
       // Without passthrough ffmpeg duplicates frames to a guessed rate and latency grows unbounded.

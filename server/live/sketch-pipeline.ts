@@ -1,12 +1,10 @@
 import type { types } from "mediasoup";
 import type { RgbFrame } from "../decode/ppm-frame-reader.js";
-import { startRtpDecoder } from "../decode/rtp-decoder.js";
 import { createSketchOutput, type SketchOutput } from "../egress/sketch-output.js";
-import type { FfmpegProcess } from "../ffmpeg/ffmpeg.js";
 import { requestKeyFramesUntilStopped } from "../ingress/keyframe-requests.js";
-import { type RtpTap, tapProducer } from "../ingress/plain-rtp-tap.js";
 import type { Logger } from "../log.js";
 import { LatestSlot } from "./latest-slot.js";
+import { LiveDecoder } from "./live-decoder.js";
 import { LiveEncoder } from "./live-encoder.js";
 import {
   liveFfmpegRestarts,
@@ -42,49 +40,49 @@ export interface PipelineOptions {
   log: Logger;
 }
 
+/** A decoder this long without a frame is asked for a keyframe. */
+const stallMs = 400;
+
 /**
  * One browser camera through the live loop: plain RTP → ffmpeg decode → stream.process → ffmpeg
  * VP8 encode → plain RTP → `output.producer`. Stages hand over through one-slot mailboxes, so a
- * busy model or encoder drops frames (newest wins) instead of adding delay. An ffmpeg that exits
- * is restarted; the pipeline ends itself when the source producer goes away.
+ * busy model or encoder drops frames (newest wins) instead of adding delay. Each ffmpeg has a warm
+ * spare that takes over when it exits; the pipeline ends itself when the source producer goes away.
  */
 export class SketchPipeline {
   private readonly counts = { framesIn: 0, framesOut: 0, dropped: 0, processMs: 0, width: 0, height: 0 };
   private readonly decoded = new LatestSlot<RgbFrame>();
-  private decoder: FfmpegProcess | undefined;
+  private decoder: LiveDecoder | undefined;
+  private spareDecoder: Promise<LiveDecoder | undefined> | undefined;
   private encoder: LiveEncoder | undefined;
+  private spareEncoder: LiveEncoder | undefined;
+  private encoderStarts = 0;
   private stopKeyFrames: (() => void) | undefined;
+  private lastFrameAt = performance.now();
   private processing = false;
   private closing: Promise<void> | undefined;
   private readonly onClosed: (() => void)[] = [];
+  private readonly watchdog = setInterval(() => this.checkStall(), 100);
 
   private constructor(
-    private readonly tap: RtpTap,
+    private readonly opts: PipelineOptions,
     readonly output: SketchOutput,
-    readonly stream: LiveStream,
-    private readonly probe: boolean,
     private readonly log: Logger,
   ) {
     livePipelines.inc();
-    // The tap's consumer closes with the browser's producer or its transport.
-    tap.consumer.observer.once("close", () => void this.close());
+    opts.source.observer.once("close", () => void this.close());
+  }
+
+  get stream(): LiveStream {
+    return this.opts.stream;
   }
 
   static async start(opts: PipelineOptions): Promise<SketchPipeline> {
-    const tap = await tapProducer(opts.router, opts.source);
-    let output: SketchOutput;
+    const output = await createSketchOutput(opts.router, { source: opts.source.id });
+    const pipeline = new SketchPipeline(opts, output, opts.log.child({ producer: opts.source.id }));
     try {
-      output = await createSketchOutput(opts.router, { source: opts.source.id });
-    } catch (err) {
-      tap.close();
-      throw err;
-    }
-    const log = opts.log.child({ producer: opts.source.id });
-    const pipeline = new SketchPipeline(tap, output, opts.stream, opts.probe, log);
-    try {
-      // ffmpeg must listen before RTP flows; the consumer was created paused for that.
-      await pipeline.startDecoder();
-      await tap.consumer.resume();
+      // ffmpeg must listen before RTP flows: decoders start with their consumer paused.
+      await pipeline.useDecoder(await pipeline.newDecoder());
     } catch (err) {
       await pipeline.close();
       throw err;
@@ -93,7 +91,7 @@ export class SketchPipeline {
   }
 
   stats(): PipelineStats {
-    return { ...this.counts, decoderPid: this.decoder?.pid, encoderPid: this.encoder?.process.pid };
+    return { ...this.counts, decoderPid: this.decoder?.process.pid, encoderPid: this.encoder?.process.pid };
   }
 
   /** Runs `fn` once the pipeline has closed (also when it closes itself). */
@@ -101,52 +99,87 @@ export class SketchPipeline {
     this.onClosed.push(fn);
   }
 
-  /** Ends both ffmpegs, the RTP plumbing and the stream; resolves when the ffmpegs have exited. */
+  /** Ends the ffmpegs, the RTP plumbing and the stream; resolves when the ffmpegs have exited. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.watchdog);
       this.stopKeyFrames?.();
-      const children = [this.decoder, this.encoder?.process].filter((c) => c !== undefined);
-      for (const child of children) child.kill();
-      this.tap.close();
+      const spare = await this.spareDecoder;
+      const decoders = [this.decoder, spare].filter((d) => d !== undefined);
+      const encoders = [this.encoder, this.spareEncoder].filter((e) => e !== undefined);
+      for (const d of decoders) d.close();
+      for (const e of encoders) e.process.kill();
       this.output.close();
-      this.stream.close();
+      this.opts.stream.close();
       livePipelines.dec();
-      await Promise.all(children.map((c) => c.exited));
+      await Promise.all([...decoders, ...encoders].map((c) => c.process.exited));
       for (const fn of this.onClosed) fn();
     })();
     return this.closing;
   }
 
-  private async startDecoder(): Promise<void> {
-    const decoder = await startRtpDecoder(this.tap.sdp, this.tap.port, (frame) => {
-      if (this.decoder === decoder) this.onDecoded(frame);
-    });
-    if (this.closing) return void decoder.kill();
-    this.decoder = decoder;
-    this.stopKeyFrames?.();
-    this.stopKeyFrames = requestKeyFramesUntilStopped(this.tap.consumer);
-    void decoder.exited.then(() => {
-      if (this.closing || this.decoder !== decoder) return;
-      liveFfmpegRestarts.inc({ role: "decoder" });
-      this.log.warn({ stderr: decoder.stderrTail().slice(-500) }, "live decoder exited; restarting it");
-      this.decoder = undefined;
-      this.restartDecoder();
+  private newDecoder(): Promise<LiveDecoder> {
+    return LiveDecoder.start(this.opts.router, this.opts.source, (frame, from) => {
+      if (from === this.decoder) this.onDecoded(frame);
     });
   }
 
-  private restartDecoder(): void {
-    this.startDecoder().catch((err: unknown) => {
-      if (this.closing) return;
-      this.log.error({ err }, "live decoder failed to start; retrying in 1 s");
-      setTimeout(() => this.closing || this.restartDecoder(), 1000);
-    });
+  /** Makes `decoder` the active one, lets RTP flow to it and gets a spare ready. */
+  private async useDecoder(decoder: LiveDecoder): Promise<void> {
+    if (this.closing) return decoder.close();
+    this.decoder = decoder;
+    await decoder.activate();
+    this.requestKeyFrames();
+    void decoder.process.exited.then(() => this.onDecoderExit(decoder));
+    this.spareDecoder = this.newDecoder().then(
+      (spare) => (this.closing ? void spare.close() : spare),
+      (err: unknown) => void this.log.error({ err }, "could not start a spare live decoder"),
+    );
+  }
+
+  private async onDecoderExit(decoder: LiveDecoder): Promise<void> {
+    decoder.close();
+    if (this.closing || this.decoder !== decoder) return;
+    liveFfmpegRestarts.inc({ role: "decoder" });
+    this.log.warn(
+      { stderr: decoder.process.stderrTail().slice(-300) },
+      "live decoder exited; its spare takes over",
+    );
+    this.decoder = undefined;
+    await this.replaceDecoder();
+  }
+
+  private async replaceDecoder(): Promise<void> {
+    const spare = await this.spareDecoder;
+    this.spareDecoder = undefined;
+    const next =
+      spare ?? (await this.newDecoder().catch((err: unknown) => void this.log.error({ err }, "no decoder")));
+    if (next)
+      await this.useDecoder(next).catch((err: unknown) => this.log.error({ err }, "decoder swap failed"));
+    else if (!this.closing) setTimeout(() => void this.replaceDecoder(), 1000);
+  }
+
+  /**
+   * Asks for keyframes while the active decoder is silent: at start, after a swap, and after packet
+   * loss (ffmpeg's depacketizers drop everything after a lost packet until the next keyframe, and
+   * browsers send keyframes only when asked).
+   */
+  private checkStall(): void {
+    const consumer = this.decoder?.tap.consumer;
+    if (!consumer || this.stopKeyFrames || consumer.paused || consumer.producerPaused) return;
+    if (performance.now() - this.lastFrameAt > stallMs) this.requestKeyFrames();
+  }
+
+  private requestKeyFrames(): void {
+    if (!this.decoder) return;
+    this.stopKeyFrames?.();
+    this.stopKeyFrames = requestKeyFramesUntilStopped(this.decoder.tap.consumer);
   }
 
   private onDecoded(frame: RgbFrame): void {
-    if (this.stopKeyFrames) {
-      this.stopKeyFrames();
-      this.stopKeyFrames = undefined;
-    }
+    this.stopKeyFrames?.();
+    this.stopKeyFrames = undefined;
+    this.lastFrameAt = performance.now();
     this.counts.framesIn++;
     liveFramesIn.inc();
     if (this.decoded.put(frame)) this.dropped("model");
@@ -162,14 +195,14 @@ export class SketchPipeline {
         const started = performance.now();
         let gray: Uint8Array;
         try {
-          gray = await this.stream.process(f.data, f.width, f.height);
+          gray = await this.opts.stream.process(f.data, f.width, f.height);
         } catch (err) {
           if (!this.closing) this.log.warn({ err }, "live frame not processed");
           continue;
         }
         this.counts.processMs = performance.now() - started;
         liveProcessMs.observe(this.counts.processMs);
-        if (this.probe) copyProbeBand(f.data, gray, f.width, f.height);
+        if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
         this.encode(gray, f.width, f.height);
       }
     } finally {
@@ -179,29 +212,50 @@ export class SketchPipeline {
 
   private encode(gray: Uint8Array, width: number, height: number): void {
     if (this.closing) return;
-    if (this.encoder?.width !== width || this.encoder.height !== height) this.startEncoder(width, height);
+    if (this.encoder?.width !== width || this.encoder.height !== height) this.useEncoder(width, height);
     const encoder = this.encoder as LiveEncoder;
     if (encoder.offer(gray)) this.dropped("encoder");
     this.counts.framesOut++;
     liveFramesOut.inc();
   }
 
-  /** A new encoder for a new frame size, or to replace one that exited (it starts with keyframes). */
-  private startEncoder(width: number, height: number): void {
+  /**
+   * Switches to an encoder for this size: the spare when it fits (a spare ffmpeg has loaded but
+   * binds its RTP port only when its first frame arrives, so it can wait next to the active one).
+   */
+  private useEncoder(width: number, height: number): void {
     this.encoder?.process.kill();
-    const encoder = new LiveEncoder(this.output.target, width, height);
+    const spare = this.spareEncoder;
+    const fits = spare && spare.width === width && spare.height === height;
+    if (spare && !fits) spare.process.kill();
+    const encoder = fits ? spare : new LiveEncoder(this.output.target, width, height);
     this.encoder = encoder;
+    this.spareEncoder = new LiveEncoder(this.output.target, width, height);
     this.counts.width = width;
     this.counts.height = height;
+    if (this.encoderStarts++ > 0) this.resyncViewers();
     void encoder.process.exited.then(() => {
       if (this.closing || this.encoder !== encoder) return;
       liveFfmpegRestarts.inc({ role: "encoder" });
       this.log.warn(
-        { stderr: encoder.process.stderrTail().slice(-500) },
-        "live encoder exited; restarting it",
+        { stderr: encoder.process.stderrTail().slice(-300) },
+        "live encoder exited; its spare takes over",
       );
-      this.encoder = undefined; // the next frame starts a new one
+      this.encoder = undefined; // the next frame switches to the spare
     });
+  }
+
+  /**
+   * A new encoder starts new RTP sequence numbers and timestamps. Pausing and resuming the producer
+   * makes mediasoup re-sync every viewer's consumer at the next keyframe (encoders start with
+   * keyframes); otherwise the jump reads as thousands of lost packets and the viewer stalls.
+   */
+  private resyncViewers(): void {
+    const { producer } = this.output;
+    producer
+      .pause()
+      .then(() => producer.resume())
+      .catch((err: unknown) => this.closing || this.log.warn({ err }, "could not re-sync viewers"));
   }
 
   private dropped(stage: "model" | "encoder"): void {
