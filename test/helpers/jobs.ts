@@ -43,7 +43,7 @@ export interface JobWatch {
   subscribed: Promise<{ ok?: boolean; job?: JobView; error?: string }>;
   /** Settles with the `done` or `failed` event's job view (whichever comes first). */
   ended: Promise<{ event: "done" | "failed"; job: JobView }>;
-  /** Resolves at the first progress event that matches. */
+  /** Resolves at the first progress event that matches; rejects if the job ends first. */
   progressWhere: (test: (p: ProgressEvent) => boolean) => Promise<ProgressEvent>;
   close: () => void;
 }
@@ -51,7 +51,11 @@ export interface JobWatch {
 export function watchJob(baseUrl: string, id: string): JobWatch {
   const socket = io(`${baseUrl}/jobs`, { transports: ["websocket"], forceNew: true });
   const progress: ProgressEvent[] = [];
-  const waiters: { test: (p: ProgressEvent) => boolean; resolve: (p: ProgressEvent) => void }[] = [];
+  const waiters: {
+    test: (p: ProgressEvent) => boolean;
+    resolve: (p: ProgressEvent) => void;
+    reject: (err: Error) => void;
+  }[] = [];
   socket.on("progress", (p: ProgressEvent) => {
     progress.push(p);
     for (const w of waiters.filter((w) => w.test(p))) {
@@ -73,6 +77,11 @@ export function watchJob(baseUrl: string, id: string): JobWatch {
       else if (job?.state === "failed" || job?.state === "cancelled") resolve({ event: "failed", job });
     });
   });
+  // A job that ends never sends the awaited progress: fail with how it ended instead of hanging.
+  void ended.then(({ job }) => {
+    for (const w of waiters.splice(0))
+      w.reject(new Error(`job ${job.state} (${job.error ?? "no error"}) first`));
+  });
   return {
     socket,
     progress,
@@ -80,7 +89,9 @@ export function watchJob(baseUrl: string, id: string): JobWatch {
     ended,
     progressWhere: (test) => {
       const seen = progress.find(test);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ test, resolve }));
+      return seen
+        ? Promise.resolve(seen)
+        : new Promise((resolve, reject) => waiters.push({ test, resolve, reject }));
     },
     close: () => socket.close(),
   };
