@@ -1,0 +1,101 @@
+// Driving the live preview page (client/preview.html) in Chromium: open it, read what arrives.
+// Page-side code is passed as strings so no bundler helper names leak into the page.
+import type { BrowserContext, Page } from "playwright-core";
+
+/** Opens the preview and waits until the sketch video shows a frame. */
+export async function openLivePreview(
+  context: BrowserContext,
+  baseUrl: string,
+  mode: "sketch" | "passthrough" = "sketch",
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/preview.html?mode=${mode}`);
+  await page
+    .waitForFunction("document.getElementById('sketch').videoWidth > 0", null, { timeout: 45_000 })
+    .catch(async (err: Error) => {
+      throw new Error(
+        `no sketch video; page says "${await page.locator("#message").textContent()}": ${err.message}`,
+      );
+    });
+  return page;
+}
+
+/** The receiving side's `framesDecoded` (WebRTC inbound-rtp of the sketch stream). */
+export async function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(`(async () => {
+    const stats = await window.sketchcastLive.rtcStats();
+    for (const s of stats.down.values()) if (s.type === "inbound-rtp") return s.framesDecoded ?? 0;
+    return 0;
+  })()`);
+}
+
+export interface LivePipelineStats {
+  framesIn: number;
+  framesOut: number;
+  decoderPid?: number;
+  encoderPid?: number;
+}
+
+export async function pipelineStats(page: Page): Promise<LivePipelineStats> {
+  return page.evaluate("window.sketchcastLive.pipelineStats()");
+}
+
+/**
+ * Starts recording when sketch frames are decoded (polling framesDecoded every 10 ms, page clock);
+ * `stop()` returns the longest gap between two decoded frames since the start, in ms.
+ */
+export async function watchFrameGaps(page: Page): Promise<{ stop: () => Promise<number> }> {
+  await page.evaluate(`(() => {
+    const w = { gap: 0, last: performance.now(), count: -1, on: true };
+    window.frameGapWatch = w;
+    (async () => {
+      while (w.on) {
+        const n = await (async () => {
+          const stats = await window.sketchcastLive.rtcStats();
+          for (const s of stats.down.values()) if (s.type === "inbound-rtp") return s.framesDecoded ?? 0;
+          return 0;
+        })();
+        const now = performance.now();
+        if (n !== w.count) {
+          if (w.count >= 0) w.gap = Math.max(w.gap, now - w.last);
+          w.count = n;
+          w.last = now;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+  })()`);
+  return {
+    stop: () =>
+      page.evaluate(`(() => {
+        const w = window.frameGapWatch;
+        w.on = false;
+        return Math.max(w.gap, performance.now() - w.last);
+      })()`),
+  };
+}
+
+/** Luma statistics of the sketch video's current frame, drawn into a canvas. */
+export async function sketchFrameStats(
+  page: Page,
+): Promise<{ mean: number; paper: number; strokes: number; chroma: number }> {
+  return page.evaluate(`(() => {
+    const v = document.getElementById("sketch");
+    const c = document.createElement("canvas");
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const g = c.getContext("2d");
+    g.drawImage(v, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, paper = 0, strokes = 0, chroma = 0;
+    const n = d.length / 4;
+    for (let i = 0; i < d.length; i += 4) {
+      const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+      sum += y;
+      if (y > 200) paper++;
+      if (y < 120) strokes++;
+      chroma += Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]);
+    }
+    return { mean: sum / n, paper: paper / n, strokes: strokes / n, chroma: chroma / n };
+  })()`);
+}
