@@ -167,6 +167,23 @@ describe("TemporalWarp state", () => {
     tw.close();
   });
 
+  it("depends only on the previous frame, not on the flow of earlier ones", () => {
+    // The Python side computes each flow from scratch; DIS would seed it from a reused output.
+    const long = new TemporalWarp(width, height);
+    const fresh = new TemporalWarp(width, height);
+    const x = outputs(width, height);
+    const y = outputs(width, height);
+    long.next(a.rgb, null, x.prev, x.mask);
+    long.next(b.rgb, a.sketch, x.prev, x.mask);
+    long.next(c.rgb, b.sketch, x.prev, x.mask);
+    fresh.next(b.rgb, null, y.prev, y.mask);
+    fresh.next(c.rgb, b.sketch, y.prev, y.mask);
+    expect(Buffer.compare(x.prev, y.prev)).toBe(0);
+    expect(Buffer.compare(x.mask, y.mask)).toBe(0);
+    long.close();
+    fresh.close();
+  });
+
   it("accepts prevSketch sharing memory with outPrev", () => {
     const expected = outputs(width, height);
     const ref = new TemporalWarp(width, height);

@@ -148,12 +148,16 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
 
   // Spec steps 2-4; returns the fraction of pixels with mask >= 128.
   double Warp(const cv::Mat& prev_sketch, cv::Mat& prev_out, cv::Mat& mask) {
+    // DIS takes an output flow of the right size and type as its initial guess, which the spec (and
+    // the Python side, which passes None) does not do: hand it an empty one every time.
     float scale = 1.f;
     if (factor_ > 1) {
+      flow_small_.release();
       dis_->calc(small_cur_, small_prev_, flow_small_);
       cv::resize(flow_small_, flow_, gray_cur_.size(), 0, 0, cv::INTER_LINEAR);
       scale = static_cast<float>(factor_);
     } else {
+      flow_.release();
       dis_->calc(gray_cur_, gray_prev_, flow_);
     }
     BuildMaps(scale);
