@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../server/ffmpeg/probe.js";
 import { getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
-import { makeClip } from "../helpers/media.js";
+import { makeClip, makeStill } from "../helpers/media.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
 describe("conversion over HTTP", () => {
@@ -77,8 +77,25 @@ describe("conversion over HTTP", () => {
     expect((await part.arrayBuffer()).byteLength).toBe(100);
 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/sketchcast_jobs\{state="done"\} 1/);
+    expect(metrics).toMatch(/sketchcast_jobs\{state="done"\} 1\n/);
     expect(metrics).toMatch(/sketchcast_job_conversion_seconds_count 1/);
+  });
+
+  it("turns a picture into a PNG sketch", async () => {
+    const photo = join(dir, "photo.png");
+    await makeStill(photo, 320, 180);
+    const { status, body } = await uploadFile(server.url, photo, { format: "webm" });
+    expect(status, JSON.stringify(body)).toBe(201);
+    const watch = watchJob(server.url, body.id);
+    const { event, job } = await watch.ended;
+    watch.close();
+    expect(event, job.error).toBe("done");
+    expect(job.result).toMatchObject({ contentType: "image/png", frames: 1 });
+    const res = await fetch(`${server.url}${job.result?.url}`);
+    expect(res.headers.get("content-disposition")).toContain('filename="photo-sketch.png"');
+    const out = join(dir, "photo-sketch.png");
+    await writeFile(out, Buffer.from(await res.arrayBuffer()));
+    expect(await probe(out)).toMatchObject({ still: true, video: { codec: "png", width: 320, height: 180 } });
   });
 
   it("answers a bad subscribe with an error ack and keeps serving", async () => {
