@@ -1,9 +1,8 @@
-// The `sketchcast` command: `serve` (the default) and `convert`. Bad flags and bad input end with
-// exit code 1 (2 for usage errors) and one readable line on stderr.
+// The `sketchcast` command: `serve` (the default) and `convert`. Any failure ends with one readable
+// line on stderr and exit code 1 (2 for usage errors).
 import { parseArgs } from "node:util";
-import { ConfigError, configFlags, loadConfig } from "./config/load.js";
+import { configFlags, loadConfig } from "./config/load.js";
 import { convertCommand, convertFlags, convertUsage, UsageError } from "./convert/convert-command.js";
-import { MediaError } from "./ffmpeg/media-error.js";
 
 const usage = `usage: sketchcast [serve] [--port N] [--host H] [--ep cpu|webgpu|cuda] [--threads N] [--model PATH] …
        ${convertUsage.replace(/^usage: /, "")}
@@ -33,8 +32,6 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   const usageError =
     err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-  // Expected failures (bad flags, bad input) are one line; anything else keeps its stack for reports.
-  const expected = usageError || err instanceof ConfigError || err instanceof MediaError;
-  process.stderr.write(`sketchcast: ${expected ? (err as Error).message : ((err as Error)?.stack ?? err)}\n`);
+  process.stderr.write(`sketchcast: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = usageError ? 2 : 1;
 });
