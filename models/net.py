@@ -85,7 +85,11 @@ class SketchNet(nn.Module):
         d0 = F.relu(self.film(self.up0[1](F.relu(d0)), self.film0, cond))
 
         # [N,16,h/4,w/4] -> [N,1,H,W], which is [N,H,W,1] in memory
-        fresh = torch.clamp(F.pixel_shuffle(self.head_fresh(d0), S2D), 0, 255).reshape(n, h, w, 1)
+        fresh = F.pixel_shuffle(self.head_fresh(d0), S2D).reshape(n, h, w, 1)
+        clamped = torch.clamp(fresh, 0, 255)
+        # straight-through in training: a saturated pixel still gets a gradient (a plain clamp
+        # once left the ink style stuck above white)
+        fresh = fresh + (clamped - fresh).detach() if self.training else clamped
         alpha = torch.sigmoid(F.pixel_shuffle(self.head_alpha(d0), S2D)).reshape(n, h, w, 1)
         a = alpha * (mask * (1 / 255))
         return fresh + a * (prev - fresh)
