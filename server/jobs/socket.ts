@@ -3,7 +3,7 @@ import { z } from "zod";
 import { type Job, jobView } from "./job.js";
 import type { JobManager } from "./manager.js";
 
-const subscribeSchema = z.object({ id: z.string() });
+const subscribeSchema = z.object({ id: z.string().max(64) });
 
 const room = (id: string) => `job:${id}`;
 
@@ -25,7 +25,7 @@ export function attachJobsNamespace(io: Server, manager: JobManager): Namespace 
       socket.on(action, (payload: unknown, ack: unknown) => {
         const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => {};
         const parsed = subscribeSchema.safeParse(payload);
-        if (!parsed.success) return reply({ error: `${action} expects { id: string }` });
+        if (!parsed.success) return reply({ error: `${action} expects { id: "<job id>" }` });
         const job = manager.store.get(parsed.data.id);
         if (!job) return reply({ error: `no job ${parsed.data.id}` });
         if (action === "subscribe") void socket.join(room(job.id));
