@@ -1,7 +1,7 @@
 // A SIGKILLed server loses nothing: an accepted upload is still on disk and its job runs again to
 // the end after a restart on the same data directory; a finished result survives restarts too.
 // A graceful stop leaves an unfinished job queued for the next start.
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -68,5 +68,48 @@ describe("jobs across a server crash", () => {
     const res = await fetch(`${server.url}/api/jobs/${id}/result`);
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(after.body.result?.size);
+  });
+
+  it("on start, ends jobs it cannot resume with a reason and drops half-received uploads", async () => {
+    const dir = await tempDataDir();
+    const job = (id: string, state: string, attempts: number) => ({
+      id,
+      state,
+      options: { style: "pencil", detail: 0.5, temporal: true, format: "mp4" },
+      input: { name: "a.mp4", file: "upload/a.mp4", size: 10, width: 64, height: 64, still: false },
+      progress: { frames: 0, fps: 0, percent: 0 },
+      attempts,
+      createdAt: new Date().toISOString(),
+    });
+    const put = async (id: string, record?: object, upload = true) => {
+      await mkdir(join(dir, "jobs", id, "upload"), { recursive: true });
+      if (upload) await writeFile(join(dir, "jobs", id, "upload", "a.mp4"), "not even a video");
+      if (record) await writeFile(join(dir, "jobs", id, "job.json"), JSON.stringify(record));
+    };
+    const crashy = "00000000-0000-4000-8000-000000000001";
+    const lost = "00000000-0000-4000-8000-000000000002";
+    const halfUploaded = "00000000-0000-4000-8000-000000000003";
+    await put(crashy, job(crashy, "running", 3));
+    await put(lost, job(lost, "queued", 0), false);
+    await put(halfUploaded);
+
+    const restarted = await startServer({ dataDir: dir });
+    try {
+      const a = await getJson<JobView>(`${restarted.url}/api/jobs/${crashy}`);
+      expect(a.body).toMatchObject({
+        state: "failed",
+        error: "conversion was interrupted 3 times; giving up",
+      });
+      const b = await getJson<JobView>(`${restarted.url}/api/jobs/${lost}`);
+      expect(b.body).toMatchObject({
+        state: "failed",
+        error: "the upload was lost while the server was down",
+      });
+      expect((await getJson(`${restarted.url}/api/jobs/${halfUploaded}`)).status).toBe(404);
+      await expect(access(join(dir, "jobs", halfUploaded))).rejects.toThrow();
+    } finally {
+      await restarted.stop();
+      await removeDataDir(dir);
+    }
   });
 });
