@@ -99,8 +99,9 @@ export async function probe(path: string, signal?: AbortSignal): Promise<MediaIn
   const a = streams.find((s) => s.codec_type === "audio");
   const format = String(data.format?.format_name ?? "");
   const still = /(^|,)image2|_pipe$/.test(format);
-  const frameRate = rate(v.avg_frame_rate) ? String(v.avg_frame_rate) : String(v.r_frame_rate);
-  const fps = rate(frameRate) ?? 25;
+  // Stills and some containers have no usable rate; 25 is ffmpeg's own default.
+  const frameRate = [v.avg_frame_rate, v.r_frame_rate].map(String).find((r) => rate(r)) ?? "25/1";
+  const fps = rate(frameRate) as number;
   const durationSeconds = num(v.duration) ?? num(data.format?.duration);
   const frameCount = still
     ? 1
