@@ -2,29 +2,30 @@ import { randomInt } from "node:crypto";
 import type { types } from "mediasoup";
 import type { RtpTarget } from "../encode/vp8-rtp-encoder.js";
 import { freeUdpPortPair } from "../live/local-udp-port.js";
+import { RtpContinuityRelay } from "./rtp-continuity-relay.js";
 
 const payloadType = 101;
 
-/** The sketched stream's way back: a PlainTransport fed by the VP8 encoder, and its Producer. */
+/** The sketched stream's way back: encoder → relay → PlainTransport → Producer. */
 export interface SketchOutput {
   /** What browsers consume. */
   producer: types.Producer;
-  /** Where the encoder sends its RTP. */
+  /** Where encoders send their RTP. */
   target: RtpTarget;
   close(): void;
 }
 
 export async function createSketchOutput(router: types.Router, appData: object): Promise<SketchOutput> {
-  const localPort = await freeUdpPortPair();
   const transport = await router.createPlainTransport({
     listenIp: "127.0.0.1",
     rtcpMux: true,
     comedia: false,
   });
+  let relay: RtpContinuityRelay | undefined;
   try {
-    // Connected up front to the encoder's fixed source port, so a restarted encoder is accepted too
-    // (with comedia the transport would lock onto the first encoder's port).
-    await transport.connect({ ip: "127.0.0.1", port: localPort });
+    const fromPort = await freeUdpPortPair();
+    relay = await RtpContinuityRelay.start({ port: transport.tuple.localPort, fromPort });
+    await transport.connect({ ip: "127.0.0.1", port: fromPort });
     const ssrc = randomInt(1, 2 ** 31);
     const producer = await transport.produce({
       kind: "video",
@@ -34,13 +35,18 @@ export async function createSketchOutput(router: types.Router, appData: object):
       },
       appData,
     });
+    const ready = relay;
     return {
       producer,
-      target: { port: transport.tuple.localPort, localPort, payloadType, ssrc },
-      close: () => transport.close(),
+      target: { port: ready.inputPort, payloadType, ssrc },
+      close: () => {
+        transport.close();
+        ready.close();
+      },
     };
   } catch (err) {
     transport.close();
+    relay?.close();
     throw err;
   }
 }

@@ -1,11 +1,9 @@
 import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
 
-/** Where the encoded RTP goes: a mediasoup PlainTransport on loopback. */
+/** Where the encoded RTP goes, on loopback. */
 export interface RtpTarget {
-  /** The PlainTransport's port (RTP and RTCP muxed). */
+  /** RTP and RTCP both go to this port. */
   port: number;
-  /** The port ffmpeg sends from; fixed because the transport only accepts its connected tuple. */
-  localPort: number;
   payloadType: number;
   ssrc: number;
 }
@@ -16,20 +14,28 @@ const bitsPerPixel = 0.12;
 /**
  * Starts ffmpeg encoding gray frames (width*height bytes each, written to stdin) as VP8 RTP.
  * Every frame is stamped with its arrival time, so RTP time follows the real (variable) frame rate.
- * ffmpeg ignores PLI from viewers, hence a keyframe every 30 frames (~1 s); the first three frames are keyframes
- * so a restarted encoder is decodable at once even when mediasoup drops the first packet after the
- * sequence number jump.
+ * ffmpeg ignores PLI from viewers, hence a keyframe every 30 frames (~1 s); the first three frames
+ * are keyframes so viewers can decode a replacement encoder's stream at once.
  */
 export function startVp8RtpEncoder(target: RtpTarget, width: number, height: number): FfmpegProcess {
   const bitrate = Math.round(width * height * 30 * bitsPerPixel);
-  const url =
-    `rtp://127.0.0.1:${target.port}?rtcpport=${target.port}` +
-    `&localrtpport=${target.localPort}&localrtcpport=${target.localPort + 1}&pkt_size=1200`;
+  const url = `rtp://127.0.0.1:${target.port}?rtcpport=${target.port}&pkt_size=1200`;
   return spawnFfmpeg(
     [
       ...["-f", "rawvideo", "-pix_fmt", "gray", "-s", `${width}x${height}`],
-      // A 1 ms time base for the arrival stamps.
-      ...["-framerate", "1000", "-use_wallclock_as_timestamps", "1", "-i", "pipe:0"],
+      // A 1 ms time base for the arrival stamps; no probing (it would hold back the first ~20 frames
+      // to guess a frame rate).
+      ...[
+        "-framerate",
+        "1000",
+        "-use_wallclock_as_timestamps",
+        "1",
+        "-probesize",
+        "32",
+        "-analyzeduration",
+        "0",
+      ],
+      ...["-i", "pipe:0"],
       ...["-fps_mode", "passthrough", "-c:v", "libvpx", "-pix_fmt", "yuv420p"],
       // Realtime settings; more threads collapsed to ~15 fps under CPU contention.
       ...["-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-error-resilient", "1"],

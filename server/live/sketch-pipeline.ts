@@ -42,6 +42,13 @@ export interface PipelineOptions {
 
 /** A decoder this long without a frame is asked for a keyframe. */
 const stallMs = 400;
+/**
+ * Spares start this long after a switch: loading ffmpeg costs a busy machine a second of CPU, which
+ * would otherwise compete with the recovering stream.
+ */
+const spareDelayMs = 1500;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One browser camera through the live loop: plain RTP → ffmpeg decode → stream.process → ffmpeg
@@ -56,7 +63,6 @@ export class SketchPipeline {
   private spareDecoder: Promise<LiveDecoder | undefined> | undefined;
   private encoder: LiveEncoder | undefined;
   private spareEncoder: LiveEncoder | undefined;
-  private encoderStarts = 0;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
   private processing = false;
@@ -131,10 +137,12 @@ export class SketchPipeline {
     await decoder.activate();
     this.requestKeyFrames();
     void decoder.process.exited.then(() => this.onDecoderExit(decoder));
-    this.spareDecoder = this.newDecoder().then(
-      (spare) => (this.closing ? void spare.close() : spare),
-      (err: unknown) => void this.log.error({ err }, "could not start a spare live decoder"),
-    );
+    this.spareDecoder = sleep(spareDelayMs)
+      .then(() => (this.closing ? undefined : this.newDecoder()))
+      .then(
+        (spare) => (this.closing ? void spare?.close() : spare),
+        (err: unknown) => void this.log.error({ err }, "could not start a spare live decoder"),
+      );
   }
 
   private async onDecoderExit(decoder: LiveDecoder): Promise<void> {
@@ -220,8 +228,8 @@ export class SketchPipeline {
   }
 
   /**
-   * Switches to an encoder for this size: the spare when it fits (a spare ffmpeg has loaded but
-   * binds its RTP port only when its first frame arrives, so it can wait next to the active one).
+   * Switches to an encoder for this size: the spare when it fits (loaded, waiting for its first
+   * frame). The output's relay makes the switch invisible to viewers.
    */
   private useEncoder(width: number, height: number): void {
     this.encoder?.process.kill();
@@ -230,10 +238,13 @@ export class SketchPipeline {
     if (spare && !fits) spare.process.kill();
     const encoder = fits ? spare : new LiveEncoder(this.output.target, width, height);
     this.encoder = encoder;
-    this.spareEncoder = new LiveEncoder(this.output.target, width, height);
+    this.spareEncoder = undefined;
+    setTimeout(() => {
+      if (this.closing || this.encoder !== encoder || this.spareEncoder) return;
+      this.spareEncoder = new LiveEncoder(this.output.target, width, height);
+    }, spareDelayMs);
     this.counts.width = width;
     this.counts.height = height;
-    if (this.encoderStarts++ > 0) this.resyncViewers();
     void encoder.process.exited.then(() => {
       if (this.closing || this.encoder !== encoder) return;
       liveFfmpegRestarts.inc({ role: "encoder" });
@@ -243,19 +254,6 @@ export class SketchPipeline {
       );
       this.encoder = undefined; // the next frame switches to the spare
     });
-  }
-
-  /**
-   * A new encoder starts new RTP sequence numbers and timestamps. Pausing and resuming the producer
-   * makes mediasoup re-sync every viewer's consumer at the next keyframe (encoders start with
-   * keyframes); otherwise the jump reads as thousands of lost packets and the viewer stalls.
-   */
-  private resyncViewers(): void {
-    const { producer } = this.output;
-    producer
-      .pause()
-      .then(() => producer.resume())
-      .catch((err: unknown) => this.closing || this.log.warn({ err }, "could not re-sync viewers"));
   }
 
   private dropped(stage: "model" | "encoder"): void {
