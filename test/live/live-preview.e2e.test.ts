@@ -1,0 +1,49 @@
+// The live loop end to end: Chromium's fake camera (a colourful test pattern) → preview page →
+// mediasoup → ffmpeg → sketch engine → ffmpeg VP8 → back into the page.
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type Browser, launchChromium } from "../helpers/chromium.js";
+import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
+import { framesDecoded, openLivePreview, sketchFrameStats } from "../helpers/live-preview.js";
+import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
+
+const camera = join(tmpdir(), `sketchcast-live-e2e-${process.pid}.y4m`);
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  await makeFakeCamera(camera);
+  server = await startServer();
+  browser = await launchChromium(fakeCameraArgs(camera));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (server) await removeDataDir(server.dataDir);
+  await rm(camera, { force: true });
+});
+
+test("the returned video is a sketch of the camera and arrives at >= 25 fps at 640x360@30", async () => {
+  const page = await openLivePreview(browser.context, server.url);
+  await page.screenshot({ path: join(tmpdir(), "sketchcast-live-preview.png") });
+
+  // A passthrough would return the pattern's bars in mid greys (mean ~130, a sixth above 200);
+  // a drawing is mostly paper with darker strokes, and gray.
+  const s = await sketchFrameStats(page);
+  expect(s.chroma, "the sketch is gray").toBeLessThan(8);
+  expect(s.mean, "mostly paper").toBeGreaterThan(170);
+  expect(s.paper, "share of near-white pixels").toBeGreaterThan(0.4);
+  expect(s.strokes, "share of dark stroke pixels").toBeGreaterThan(0.002);
+
+  // Frames decoded over a 10 s window, after the first seconds of ramp-up.
+  await page.waitForTimeout(3000);
+  const before = await framesDecoded(page);
+  const t0 = Date.now();
+  await page.waitForTimeout(10_000);
+  const fps = ((await framesDecoded(page)) - before) / ((Date.now() - t0) / 1000);
+  console.log(`live sketch: ${fps.toFixed(1)} fps received at 640x360`);
+  expect(fps).toBeGreaterThanOrEqual(25);
+}, 120_000);
