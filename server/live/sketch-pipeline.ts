@@ -48,6 +48,14 @@ const stallMs = 400;
  */
 const spareDelayMs = 1500;
 
+/**
+ * While a model run blocks Node, ffmpeg cannot hand over frames (the pipe is full), so it buffers
+ * RTP; after a run longer than this the frames decoded meanwhile arrive in a burst…
+ */
+const burstAfterRunMs = 15;
+/** …which is over, and the live edge reached, once no frame has arrived for this long. */
+const settleMs = 8;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -65,6 +73,7 @@ export class SketchPipeline {
   private spareEncoder: LiveEncoder | undefined;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
+  private settleTimer: NodeJS.Timeout | undefined;
   private processing = false;
   private closing: Promise<void> | undefined;
   private readonly onClosed: (() => void)[] = [];
@@ -109,6 +118,7 @@ export class SketchPipeline {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchdog);
+      clearTimeout(this.settleTimer);
       this.stopKeyFrames?.();
       const spare = await this.spareDecoder;
       const decoders = [this.decoder, spare].filter((d) => d !== undefined);
@@ -191,7 +201,21 @@ export class SketchPipeline {
     this.counts.framesIn++;
     liveFramesIn.inc();
     if (this.decoded.put(frame)) this.dropped("model");
-    void this.pump();
+    if (this.settleTimer) this.settle();
+    else void this.pump();
+  }
+
+  /**
+   * Waits for the burst after a long model run to end before the next run: processing the first
+   * frame of the burst would block Node again with old frames still queued behind it, and the queue
+   * (ffmpeg's input buffer) would grow by every frame the model cannot keep up with.
+   */
+  private settle(): void {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      void this.pump();
+    }, settleMs);
   }
 
   /** Processes the newest decoded frame until none is waiting; one frame in the model at a time. */
@@ -212,6 +236,10 @@ export class SketchPipeline {
         liveProcessMs.observe(this.counts.processMs);
         if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
         this.encode(gray, f.width, f.height);
+        if (this.counts.processMs > burstAfterRunMs) {
+          this.settle();
+          break;
+        }
       }
     } finally {
       this.processing = false;
