@@ -17,6 +17,8 @@ export class ServerUnreachableError extends Error {
 
 export interface StartOptions {
   mode?: "sketch" | "passthrough";
+  /** The camera's codec; default: the browser's first choice (VP8 in Chromium). */
+  codec?: "vp8" | "h264";
   probe?: boolean;
   controls?: Request<"setControls">["controls"];
 }
@@ -90,8 +92,9 @@ export class LiveSession {
     const send = await this.transport("send");
     const recv = await this.transport("recv");
     let sketchProducerId = "";
+    const { codec, ...produceOptions } = options;
     send.on("produce", ({ rtpParameters }, callback, errback) => {
-      this.request("produce", { transportId: send.id, kind: "video", rtpParameters, ...options }).then(
+      this.request("produce", { transportId: send.id, kind: "video", rtpParameters, ...produceOptions }).then(
         (r) => {
           sketchProducerId = r.sketchProducerId;
           callback({ id: r.id });
@@ -99,7 +102,10 @@ export class LiveSession {
         errback,
       );
     });
-    this.producer = await send.produce({ track, encodings: [{ maxBitrate: 2_500_000 }] });
+    const preferred = this.device.rtpCapabilities.codecs?.find(
+      (c) => c.mimeType.toLowerCase() === `video/${codec}`,
+    );
+    this.producer = await send.produce({ track, encodings: [{ maxBitrate: 2_500_000 }], codec: preferred });
     const info = await this.request("consume", {
       transportId: recv.id,
       producerId: sketchProducerId,

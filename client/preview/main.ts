@@ -74,6 +74,7 @@ function showStats(s: LiveSession): void {
 async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const mode = params.get("mode") === "passthrough" ? "passthrough" : "sketch";
+  const codec = params.get("codec") === "h264" ? "h264" : undefined;
   try {
     track = await openCamera(Number(sizeSelect.value) as SizeChoice);
     cameraVideo.srcObject = new MediaStream([track]);
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     // A handle for tests and scripts (pipeline statistics, controls) from the devtools console.
     (window as unknown as { sketchcastLive: LiveSession }).sketchcastLive = session;
     session.onDisconnect(() => say("Lost the connection to the server. Reload to reconnect.", true));
-    const sketch = await session.start(track, { mode });
+    const sketch = await session.start(track, { mode, codec });
     sketchVideo.srcObject = new MediaStream([sketch]);
     say("");
     wireControls(session);

@@ -3,8 +3,8 @@
 // The estimate adds up the parts WebRTC and the server report, each averaged over the last second:
 // camera frame encode time (outbound-rtp), half the round trip up and half down (candidate pair),
 // the server's per-frame processing time, the receive jitter buffer delay and decode time
-// (inbound-rtp). It leaves out capture, ffmpeg's own decode/encode (a few ms each) and display, so
-// it reads ~10-30 ms low; bench/live.bench.ts and latency.html measure the real value.
+// (inbound-rtp), plus two frame intervals for what no statistic covers: capture, ffmpeg's decode
+// and encode queues, and display. An estimate: latency.html and bench/live.bench.ts measure it.
 import type { LiveSession } from "./live-session.js";
 
 interface Totals {
@@ -64,7 +64,9 @@ export class StatsLine {
     if (!prev) return undefined;
     const per = (a: number, b: number, n: number) => (n > 0 ? ((a - b) * 1000) / n : 0);
     const decoded = now.framesDecoded - prev.framesDecoded;
+    const fps = (decoded * 1000) / (now.at - prev.at);
     const latencyMs =
+      (fps > 0 ? 2000 / fps : 0) +
       per(now.encodeTime, prev.encodeTime, now.framesEncoded - prev.framesEncoded) +
       roundTrip(rtc.up) / 2 +
       (server?.processMs ?? 0) +
@@ -72,7 +74,7 @@ export class StatsLine {
       per(now.jitterDelay, prev.jitterDelay, now.jitterEmitted - prev.jitterEmitted) +
       per(now.decodeTime, prev.decodeTime, decoded);
     return {
-      fps: (decoded * 1000) / (now.at - prev.at),
+      fps,
       latencyMs,
       width: down.frameWidth ?? 0,
       height: down.frameHeight ?? 0,
