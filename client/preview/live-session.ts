@@ -44,7 +44,9 @@ export class LiveSession {
 
   static async connect(): Promise<LiveSession> {
     await sessionToken().catch((err: unknown) => {
-      throw new ServerUnreachableError(`cannot reach the sketchcast server (${String(err)})`);
+      throw new ServerUnreachableError(
+        `Cannot reach the sketchcast server (${err instanceof Error ? err.message : String(err)}). Check that it is running and reload.`,
+      );
     });
     const socket: Socket<LiveServerEvents, LiveClientEvents> = io("/live", {
       auth: (cb) =>
@@ -58,7 +60,11 @@ export class LiveSession {
       socket.once("connect", resolve);
       socket.once("connect_error", (err) => {
         socket.close();
-        reject(new ServerUnreachableError(`cannot open the live connection: ${err.message}`));
+        reject(
+          new ServerUnreachableError(
+            `Cannot open the live connection to the server: ${err.message}. Reload to retry.`,
+          ),
+        );
       });
     });
     const device = new Device();
