@@ -1,6 +1,9 @@
 // convertFile: a video or picture file in, its sketch out, with the input's audio, frame count and
 // duration. Decode (ffmpeg) → engine (in order, one stream) → encode (ffmpeg) run as a pipeline:
 // the decoder reads up to 4 frames ahead and the encoder takes up to 4 frames behind, no more.
+// Pipes only move while the JS thread is free, and onnxruntime-node runs the net on it, so the
+// read-ahead fills between runs: at 640x360 about an eighth of the wall time is still spent waiting
+// for decoded frames (running the net off the JS thread would recover it).
 import { rm } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { decodeFile } from "../decode/decode-file.js";
