@@ -120,15 +120,17 @@ export class SketchPipeline {
       clearInterval(this.watchdog);
       clearTimeout(this.settleTimer);
       this.stopKeyFrames?.();
-      const spare = await this.spareDecoder;
-      const decoders = [this.decoder, spare].filter((d) => d !== undefined);
       const encoders = [this.encoder, this.spareEncoder].filter((e) => e !== undefined);
-      for (const d of decoders) d.close();
+      this.decoder?.close();
       for (const e of encoders) e.process.kill();
       this.output.close();
       this.opts.stream.close();
       livePipelines.dec();
-      await Promise.all([...decoders, ...encoders].map((c) => c.process.exited));
+      // A spare still starting closes itself when it is ready (see useDecoder).
+      const spare = await this.spareDecoder;
+      spare?.close();
+      const children = [this.decoder, spare, ...encoders].filter((c) => c !== undefined);
+      await Promise.all(children.map((c) => c.process.exited));
       for (const fn of this.onClosed) fn();
     })();
     return this.closing;
