@@ -49,11 +49,10 @@ const stallMs = 400;
 const spareDelayMs = 1500;
 
 /**
- * While a model run blocks Node, ffmpeg cannot hand over frames (the pipe is full), so it buffers
- * RTP; after a run longer than this the frames decoded meanwhile arrive in a burst…
+ * While a model run blocks Node, ffmpeg cannot hand over frames (the pipe is full) and buffers RTP.
+ * After a run longer than half a frame interval the frames decoded meanwhile arrive in a burst,
+ * which is over, and the live edge reached, once no frame has arrived for this long.
  */
-const burstAfterRunMs = 15;
-/** …which is over, and the live edge reached, once no frame has arrived for this long. */
 const settleMs = 8;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,6 +72,8 @@ export class SketchPipeline {
   private spareEncoder: LiveEncoder | undefined;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
+  /** Mean time between decoded frames (a moving average of the gaps). */
+  private frameIntervalMs = 33;
   private settleTimer: NodeJS.Timeout | undefined;
   private processing = false;
   private closing: Promise<void> | undefined;
@@ -199,7 +200,9 @@ export class SketchPipeline {
   private onDecoded(frame: RgbFrame): void {
     this.stopKeyFrames?.();
     this.stopKeyFrames = undefined;
-    this.lastFrameAt = performance.now();
+    const now = performance.now();
+    this.frameIntervalMs += (Math.min(now - this.lastFrameAt, 200) - this.frameIntervalMs) / 20;
+    this.lastFrameAt = now;
     this.counts.framesIn++;
     liveFramesIn.inc();
     if (this.decoded.put(frame)) this.dropped("model");
@@ -238,7 +241,7 @@ export class SketchPipeline {
         liveProcessMs.observe(this.counts.processMs);
         if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
         this.encode(gray, f.width, f.height);
-        if (this.counts.processMs > burstAfterRunMs) {
+        if (this.counts.processMs > this.frameIntervalMs / 2) {
           this.settle();
           break;
         }
