@@ -38,6 +38,14 @@ test("the returned video is a sketch of the camera and arrives at >= 25 fps at 6
   expect(s.paper, "share of near-white pixels").toBeGreaterThan(0.4);
   expect(s.strokes, "share of dark stroke pixels").toBeGreaterThan(0.002);
 
+  // Live controls: acknowledged with the controls in force, frames keep coming; bad values refused.
+  const applied = await page.evaluate("window.sketchcastLive.setControls({ style: 'ink', detail: 0.8 })");
+  expect(applied).toEqual({ controls: { style: "ink", detail: 0.8, temporal: true } });
+  const refused = await page.evaluate(
+    "window.sketchcastLive.setControls({ style: 'crayon' }).then(() => 'accepted', (e) => e.message)",
+  );
+  expect(refused).toMatch(/^invalid setControls: controls\.style/);
+
   // Frames decoded over a 10 s window, after the first seconds of ramp-up.
   await page.waitForTimeout(3000);
   const before = await framesDecoded(page);
