@@ -5,7 +5,6 @@
 // that breaks the contract (models/README.md) fails here rather than on the first real frame.
 import * as ort from "onnxruntime-node";
 import type { ExecutionProvider } from "../config/schema.js";
-import type { Logger } from "../log.js";
 
 export interface OpenedSession {
   session: ort.InferenceSession;
@@ -78,7 +77,8 @@ export async function openSession(
   threads: number,
   stride: number,
   styleCount: number,
-  logger: Logger,
+  /** Gets the one-line fallback warning (the session runs in a worker; the main thread logs it). */
+  warn: (message: string) => void,
 ): Promise<OpenedSession> {
   const warmup = {
     style: new Float32Array(styleCount).fill(0).fill(1, 0, 1),
@@ -95,7 +95,7 @@ export async function openSession(
         .split("\n")[0]
         ?.replace(/^.*(?:was false\.|\[ONNXRuntimeError\][^:]*:[^:]*:[^:]*:)\s*/, "")
         .trim();
-      logger.warn(`execution provider "${ep}" unavailable (${reason}); falling back to cpu`);
+      warn(`execution provider "${ep}" unavailable (${reason}); falling back to cpu`);
     }
   }
   return { session: await openOn(model, "cpu", threads, warmup), ep: "cpu" };

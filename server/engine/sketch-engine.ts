@@ -1,18 +1,13 @@
-// SketchEngine: one ONNX Runtime session shared by every stream (live viewers, conversion jobs).
-//
-// Concurrency: onnxruntime-node runs a session synchronously on the JS thread (its run() is a
-// promise around a blocking call), so runs from different streams are serialized by construction;
-// the parallelism is inside each run (intraOpNumThreads). ORT sessions allow concurrent runs, so
-// moving runs to worker threads later needs no change here beyond where run() is called.
+// SketchEngine: one ONNX Runtime session shared by every stream (live viewers, conversion jobs), in
+// one worker thread that runs every stream's frame step (engine-client.ts says why one worker).
 import { readFile } from "node:fs/promises";
-import type * as ort from "onnxruntime-node";
 import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { defaultModelPath } from "../paths.js";
 import { type SketchControls, type StyleName, styleNames } from "./controls.js";
+import { EngineClient } from "./engine-client.js";
 import { activeEp } from "./metrics.js";
 import { readModelMetadata } from "./model-metadata.js";
-import { type ModelFeeds, openSession, runModel } from "./session.js";
 import { SketchStream } from "./sketch-stream.js";
 
 export type { SketchControls, StyleName };
@@ -32,11 +27,10 @@ export class SketchEngine {
   readonly styles: readonly string[];
   readonly modelVersion: string;
   private readonly streams = new Set<SketchStream>();
-  private readonly running = new Set<Promise<unknown>>();
   private closed = false;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly client: EngineClient,
     /** The execution provider actually in use (after any fallback to cpu). */
     readonly ep: ExecutionProvider,
     meta: Record<string, string>,
@@ -55,19 +49,22 @@ export class SketchEngine {
     const meta = readModelMetadata(model);
     const stride = Number(meta.stride) || 16;
     const styleCount = meta.styles ? meta.styles.split(",").length : styleNames.length;
-    const { session, ep } = await openSession(model, opts.ep, opts.threads, stride, styleCount, opts.logger);
+    const { client, ep } = await EngineClient.start(
+      { model, ep: opts.ep, threads: opts.threads, stride, styleCount },
+      opts.logger,
+    );
     activeEp.reset();
     activeEp.set({ ep }, 1);
     opts.logger.info(
       { ep, threads: opts.threads, model: path, version: meta.version },
       "sketch engine ready",
     );
-    return new SketchEngine(session, ep, meta, opts.logger);
+    return new SketchEngine(client, ep, meta, opts.logger);
   }
 
   createStream(controls: Partial<SketchControls> = {}): SketchStream {
     if (this.closed) throw new Error("sketch engine is closed");
-    const stream = new SketchStream(this, controls, () => this.streams.delete(stream));
+    const stream = new SketchStream(this, this.client, controls, () => this.streams.delete(stream));
     this.streams.add(stream);
     return stream;
   }
@@ -81,21 +78,11 @@ export class SketchEngine {
     return v;
   }
 
-  /** One network run; streams call this after padding and warping. */
-  run(feeds: ModelFeeds): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new Error("sketch engine is closed"));
-    const run = runModel(this.session, feeds);
-    const settled = run.catch(() => {}).finally(() => this.running.delete(settled));
-    this.running.add(settled);
-    return run;
-  }
-
-  /** Closes every stream and releases the session. */
+  /** Closes every stream, waits for the runs in flight, releases the session and ends the worker. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const s of [...this.streams]) s.close();
-    await Promise.all(this.running); // a run already handed to ORT must finish before the release
-    await this.session.release();
+    await this.client.close();
   }
 }

@@ -1,0 +1,39 @@
+// Messages between SketchEngine (main thread, engine-client.ts) and its worker (engine-worker.ts).
+import type { ExecutionProvider } from "../config/schema.js";
+import type { StepControls } from "./frame-step.js";
+
+export interface WorkerInit {
+  model: Uint8Array;
+  ep: ExecutionProvider;
+  threads: number;
+  stride: number;
+  styleCount: number;
+}
+
+export type ToWorker =
+  | ({
+      type: "process";
+      id: number;
+      stream: number;
+      /** The rgb24 frame, transferred. */
+      frame: ArrayBuffer;
+      width: number;
+      height: number;
+    } & StepControls)
+  | { type: "reset"; stream: number }
+  | { type: "close-stream"; stream: number }
+  | { type: "close"; id: number };
+
+/** What a processed frame comes back as. */
+export interface FrameReply {
+  /** The width*height drawing, transferred. */
+  sketch: ArrayBuffer;
+  sceneCut: boolean;
+  /** The step's time in the worker (pad, flow + warp, network, crop). */
+  ms: number;
+}
+
+export type FromWorker =
+  | { type: "ready"; ep: ExecutionProvider }
+  | { type: "warn"; msg: string }
+  | { type: "reply"; id: number; frame?: FrameReply; error?: unknown };
