@@ -1,35 +1,15 @@
 // A live ffmpeg that dies mid-stream (SIGKILL by pid) is replaced and frames reach the browser again
 // within 1 s. Runs the passthrough pipeline so the bound measures ffmpeg recovery, not model speed.
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Browser, launchChromium } from "../helpers/chromium.js";
-import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
+import { expect, test } from "vitest";
 import { openLivePreview, pipelineStats, watchFrameGaps } from "../helpers/live-preview.js";
-import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
+import { useLiveRig } from "../helpers/live-rig.js";
 
-const camera = join(tmpdir(), `sketchcast-live-crash-${process.pid}.y4m`);
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await makeFakeCamera(camera);
-  server = await startServer();
-  browser = await launchChromium(fakeCameraArgs(camera));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (server) await removeDataDir(server.dataDir);
-  await rm(camera, { force: true });
-});
+const rig = useLiveRig("crash");
 
 test.each(["decoder", "encoder"] as const)(
   "a killed %s is replaced and frames flow again within 1 s",
   async (role) => {
-    const page = await openLivePreview(browser.context, server.url, "passthrough");
+    const page = await openLivePreview(rig.browser.context, rig.server.url, "passthrough");
     await page.waitForTimeout(2000);
     const pidKey = role === "decoder" ? "decoderPid" : "encoderPid";
     const victim = (await pipelineStats(page))[pidKey];

@@ -1,33 +1,15 @@
 // The live loop end to end: Chromium's fake camera (a colourful test pattern) → preview page →
 // mediasoup → ffmpeg → sketch engine → ffmpeg VP8 → back into the page.
-import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Browser, launchChromium } from "../helpers/chromium.js";
-import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
+import { expect, test } from "vitest";
 import { framesDecoded, openLivePreview, sketchFrameStats } from "../helpers/live-preview.js";
-import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
+import { useLiveRig } from "../helpers/live-rig.js";
 
-const camera = join(tmpdir(), `sketchcast-live-e2e-${process.pid}.y4m`);
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await makeFakeCamera(camera);
-  server = await startServer();
-  browser = await launchChromium(fakeCameraArgs(camera));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (server) await removeDataDir(server.dataDir);
-  await rm(camera, { force: true });
-});
+const rig = useLiveRig("e2e");
 
 test("the returned video is a sketch of the camera and arrives at >= 25 fps at 640x360@30", async () => {
-  const page = await openLivePreview(browser.context, server.url);
+  const page = await openLivePreview(rig.browser.context, rig.server.url);
   await page.screenshot({ path: join(tmpdir(), "sketchcast-live-preview.png") });
 
   // A passthrough would return the pattern's bars in mid greys (mean ~130, a sixth above 200);

@@ -1,30 +1,10 @@
 // A browser that dies mid-stream (SIGKILL, no goodbye on the socket) leaves no ffmpeg behind.
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Browser, launchChromium } from "../helpers/chromium.js";
-import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
+import { expect, test } from "vitest";
 import { openLivePreview } from "../helpers/live-preview.js";
+import { useLiveRig } from "../helpers/live-rig.js";
 import { childProcesses } from "../helpers/processes.js";
-import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
-const camera = join(tmpdir(), `sketchcast-live-vanish-${process.pid}.y4m`);
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await makeFakeCamera(camera);
-  server = await startServer();
-  browser = await launchChromium(fakeCameraArgs(camera));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close().catch(() => {}); // already killed
-  await server?.stop();
-  if (server) await removeDataDir(server.dataDir);
-  await rm(camera, { force: true });
-});
+const rig = useLiveRig("vanish");
 
 function alive(pid: number): boolean {
   try {
@@ -38,12 +18,12 @@ function alive(pid: number): boolean {
 const ffmpegsOf = async (pid: number) => (await childProcesses(pid)).filter((p) => p.name === "ffmpeg");
 
 test("killing the browser mid-stream ends that pipeline's ffmpegs", async () => {
-  await openLivePreview(browser.context, server.url);
+  await openLivePreview(rig.browser.context, rig.server.url);
   // The active decoder and encoder, each with a warm spare (started a moment later).
-  let running = await ffmpegsOf(server.pid);
+  let running = await ffmpegsOf(rig.server.pid);
   for (let i = 0; i < 100 && running.length < 4; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    running = await ffmpegsOf(server.pid);
+    running = await ffmpegsOf(rig.server.pid);
   }
   expect(running.length).toBe(4);
 
@@ -55,6 +35,6 @@ test("killing the browser mid-stream ends that pipeline's ffmpegs", async () => 
   while (running.some((p) => alive(p.pid)) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
   expect(running.filter((p) => alive(p.pid)).map((p) => p.pid)).toEqual([]);
-  expect(await ffmpegsOf(server.pid)).toEqual([]);
-  expect((await fetch(`${server.url}/healthz`)).ok).toBe(true);
+  expect(await ffmpegsOf(rig.server.pid)).toEqual([]);
+  expect((await fetch(`${rig.server.url}/healthz`)).ok).toBe(true);
 }, 120_000);
