@@ -81,7 +81,8 @@ export class EngineClient {
    *  transferring the caller's own buffer would detach it under the caller (callers reuse frames, and
    *  decoder frames are often views of a larger pooled buffer, which postMessage would copy whole). */
   process(r: FrameRequest): Promise<FrameReply> {
-    const frame = r.frame.slice().buffer;
+    // Not frame.slice(): on a Buffer that is a view into the same memory, not a copy.
+    const frame = new Uint8Array(r.frame).buffer;
     return this.request((id) => ({ ...r, type: "process", id, frame }), [frame]) as Promise<FrameReply>;
   }
 
