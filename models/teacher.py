@@ -108,10 +108,6 @@ def render(rgb, style="pencil", detail=0.5):
     return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def render_batch(rgbs, styles, details):
-    return np.stack([render(r, s, d) for r, s, d in zip(rgbs, styles, details)])
-
-
 if __name__ == "__main__":
     import os
     import sys

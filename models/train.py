@@ -28,11 +28,11 @@ import video
 from net import SketchNet
 
 
-def make_clip(rng, photos, frames, size, temporal_off_p=0.15):
+def make_clip(rng, photos, frames, size, static_p=0.15, temporal_off_p=0.15):
     """One training clip as numpy arrays (everything the unroll needs)."""
     bg = photos[rng.integers(len(photos))]
     fg = photos[rng.integers(len(photos))]
-    static = rng.uniform() < 0.15
+    static = rng.uniform() < static_p
     c = video.clip(rng, bg, fg, frames, size, size, speed=rng.uniform(0.5, 6), static=static)
     style = int(rng.choice(3, p=[0.5, 0.25, 0.25]))
     detail = float(rng.uniform(0, 1))
@@ -52,15 +52,16 @@ def make_clip(rng, photos, frames, size, temporal_off_p=0.15):
 
 
 class Clips(torch.utils.data.IterableDataset):
-    def __init__(self, photos, batch, frames, size, seed):
+    def __init__(self, photos, batch, frames, size, seed, static_p):
         self.photos, self.batch, self.frames, self.size, self.seed = photos, batch, frames, size, seed
+        self.static_p = static_p
 
     def __iter__(self):
         cv2.setNumThreads(1)
         info = torch.utils.data.get_worker_info()
         rng = np.random.default_rng([self.seed, info.id if info else 0])
         while True:
-            clips = [make_clip(rng, self.photos, self.frames, self.size) for _ in range(self.batch)]
+            clips = [make_clip(rng, self.photos, self.frames, self.size, self.static_p) for _ in range(self.batch)]
             yield {k: torch.from_numpy(np.stack([c[k] for c in clips])) for k in clips[0]}
 
 
@@ -86,7 +87,7 @@ def ssim(a, b, k=8):
     return (((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (va + vb + c2))).mean()
 
 
-def unroll(net, b, w_temporal):
+def unroll(net, b):
     """Losses of one batch of clips (see module docstring)."""
     n, frames, h, w, _ = b["noisy"].shape
     fid = tmp = 0.0
@@ -120,7 +121,8 @@ def main():
     p.add_argument("--frames", type=int, default=4)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--w-temporal", type=float, default=0.5)
+    p.add_argument("--w-temporal", type=float, default=1.0)
+    p.add_argument("--static-p", type=float, default=0.15, help="share of clips with a still camera")
     p.add_argument("--widths", default="24,48,96")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default="")
@@ -143,7 +145,7 @@ def main():
     if a.resume:
         net.load_state_dict(torch.load(a.resume)["model"])
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
-    clips = Clips(photos, a.batch, a.frames, a.size, a.seed)
+    clips = Clips(photos, a.batch, a.frames, a.size, a.seed, a.static_p)
     # one worker makes clips (teacher, DIS) while the main process trains; none in smoke runs
     loader = torch.utils.data.DataLoader(clips, batch_size=None, num_workers=1, prefetch_factor=4) if not a.smoke \
         else torch.utils.data.DataLoader(clips, batch_size=None)
@@ -157,7 +159,7 @@ def main():
         lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1)))) * min(1, (step + 1) / (5 if a.smoke else 50))
         for g in opt.param_groups:
             g["lr"] = lr
-        fid, tmp = unroll(net, b, a.w_temporal)
+        fid, tmp = unroll(net, b)
         loss = fid + a.w_temporal * tmp
         opt.zero_grad()
         loss.backward()

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 
-def _homography(rng, h, w, t, motion, scale, static):
+def _homography(h, w, t, motion, scale, static):
     """Frame -> photo coordinates for frame t of a smooth motion described by `motion`."""
     if static:
         t = 0
@@ -75,8 +75,8 @@ def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None):
     t -> t-1; flow[0] = 0) and valid [n,h,w] bool (correspondence exists: not occluded, in view)."""
     ph, pw = bg.shape[:2]
     scale = rng.uniform(0.6, 1.6) * min(1.0, min(ph / h, pw / w) / 1.8)
-    A = [_homography(rng, h, w, t, m, scale, static) for m in [_motion(rng, ph, pw, h, w, scale, speed)]
-         for t in range(n)]
+    motion = _motion(rng, ph, pw, h, w, scale, speed)
+    A = [_homography(h, w, t, motion, scale, static) for t in range(n)]
     gain = 1 + rng.uniform(0, 0.12) * np.sin(rng.uniform(0, 6) + rng.uniform(0.2, 0.8) * np.arange(n))
     noise = rng.uniform(0, 1) if noise is None else noise
 
@@ -91,7 +91,7 @@ def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None):
         start = np.array([rng.uniform(-0.2, 0.2) * w, rng.uniform(-0.2, 0.2) * h])
         B = []
         for t in range(n):
-            Bt = _homography(rng, h, w, t, fm, 1.0, False)
+            Bt = _homography(h, w, t, fm, 1.0, False)
             B.append(Bt @ np.array([[1, 0, -start[0]], [0, 1, -start[1]], [0, 0, 1]]))
 
     clean, noisy, flow, valid = [], [], [], []
