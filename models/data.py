@@ -29,7 +29,7 @@ PACKAGES = {
 }
 
 # (package, file, category, split). Chosen by eye: real photos only (no logos, charts, text pages),
-# few near-duplicates (one pair of the 28 chessboard calibration shots).
+# few near-duplicates (one pair of the chessboard calibration shots).
 PHOTOS = [
     ("python3-skimage", "astronaut.png", "portrait", "val"),
     ("python3-skimage", "camera.png", "portrait", "train"),

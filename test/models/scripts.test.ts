@@ -19,7 +19,7 @@ function run(script: string, args: string[]) {
   return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 
-describe.skipIf(!existsSync(python))("models/ scripts (--smoke)", () => {
+describe("models/ scripts (--smoke)", () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it(
