@@ -48,13 +48,6 @@ const stallMs = 400;
  */
 const spareDelayMs = 1500;
 
-/**
- * While a model run blocks Node, ffmpeg cannot hand over frames (the pipe is full) and buffers RTP.
- * After a run longer than half a frame interval the frames decoded meanwhile arrive in a burst,
- * which is over, and the live edge reached, once no frame has arrived for this long.
- */
-const settleMs = 8;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -72,9 +65,6 @@ export class SketchPipeline {
   private spareEncoder: LiveEncoder | undefined;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
-  /** Mean time between decoded frames (a moving average of the gaps). */
-  private frameIntervalMs = 33;
-  private settleTimer: NodeJS.Timeout | undefined;
   private processing = false;
   private closing: Promise<void> | undefined;
   private readonly onClosed: (() => void)[] = [];
@@ -119,7 +109,6 @@ export class SketchPipeline {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchdog);
-      clearTimeout(this.settleTimer);
       this.stopKeyFrames?.();
       const encoders = [this.encoder, this.spareEncoder].filter((e) => e !== undefined);
       this.decoder?.close();
@@ -200,30 +189,18 @@ export class SketchPipeline {
   private onDecoded(frame: RgbFrame): void {
     this.stopKeyFrames?.();
     this.stopKeyFrames = undefined;
-    const now = performance.now();
-    this.frameIntervalMs += (Math.min(now - this.lastFrameAt, 200) - this.frameIntervalMs) / 20;
-    this.lastFrameAt = now;
+    this.lastFrameAt = performance.now();
     this.counts.framesIn++;
     liveFramesIn.inc();
     if (this.decoded.put(frame)) this.dropped("model");
-    if (this.settleTimer) this.settle();
-    else void this.pump();
+    void this.pump();
   }
 
   /**
-   * Waits for the burst after a long model run to end before the next run: processing the first
-   * frame of the burst would block Node again with old frames still queued behind it, and the queue
-   * (ffmpeg's input buffer) would grow by every frame the model cannot keep up with.
+   * Processes the newest decoded frame until none is waiting; one frame in the model at a time.
+   * The engine runs in its own thread, so frames keep arriving (and replacing each other in the
+   * slot) while a frame is in the model: the next run always starts on the newest frame.
    */
-  private settle(): void {
-    clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = undefined;
-      void this.pump();
-    }, settleMs);
-  }
-
-  /** Processes the newest decoded frame until none is waiting; one frame in the model at a time. */
   private async pump(): Promise<void> {
     if (this.processing) return;
     this.processing = true;
@@ -241,10 +218,6 @@ export class SketchPipeline {
         liveProcessMs.observe(this.counts.processMs);
         if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
         this.encode(gray, f.width, f.height);
-        if (this.counts.processMs > this.frameIntervalMs / 2) {
-          this.settle();
-          break;
-        }
       }
     } finally {
       this.processing = false;
