@@ -2,8 +2,8 @@
 // models/README.md "Runtime temporal inputs".
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { repoRoot } from "../../paths.js";
 
 interface NativeTemporalWarp {
   next(frameRgb: Uint8Array, prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number;
@@ -17,17 +17,11 @@ const ADDON = join("server", "engine", "flow", "native", "build", "Release", "te
 
 let native: NativeModule | undefined;
 
-/** Loads the addon on first use. The repo root is the nearest directory with a package.json, found by
- *  walking up, so this works from server/ sources (vitest, tsx) and from the compiled dist/server/. */
+/** Loads the addon on first use, from the repo root (paths.ts), so this works from server/ sources
+ *  (vitest, tsx) and from the compiled dist/server/. */
 function loadNative(): NativeModule {
   if (native) return native;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("temporal-warp: no package.json above this module");
-    dir = parent;
-  }
-  const path = join(dir, ADDON);
+  const path = join(repoRoot, ADDON);
   if (!existsSync(path)) throw new Error(`temporal-warp: ${ADDON} is missing; run \`npm run build:native\``);
   native = createRequire(import.meta.url)(path) as NativeModule;
   return native;
