@@ -8,10 +8,10 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertFile } from "../server/convert/convert-file.js";
 import { SketchEngine } from "../server/engine/index.js";
-import { spawnFfmpeg } from "../server/ffmpeg/ffmpeg.js";
 import { createCliLogger } from "../server/log.js";
 import { defaultModelPath } from "../server/paths.js";
 import { lavfiFrames } from "../test/helpers/frames.js";
+import { makeClip } from "../test/helpers/media.js";
 import { type BenchSection, median, percentile } from "./section.js";
 
 const modelPath = process.env.SKETCHCAST_MODEL ?? defaultModelPath;
@@ -22,11 +22,7 @@ export default async function bench(): Promise<BenchSection> {
   const engine = await SketchEngine.create({ modelPath, ep: "cpu", threads: 2, logger: createCliLogger() });
   try {
     const clip = join(dir, "clip.mp4");
-    await spawnFfmpeg([
-      ...["-f", "lavfi", "-i", `testsrc2=size=640x360:rate=30:duration=${seconds}`],
-      ...["-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
-      ...["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", clip],
-    ]).wait();
+    await makeClip(clip, { seconds });
 
     const t0 = performance.now();
     const r = await convertFile(engine, { input: clip, output: join(dir, "out.mp4") });
