@@ -25,8 +25,32 @@ export interface StartOptions {
   dataDir?: string;
   /** Extra SKETCHCAST_* settings, e.g. { SKETCHCAST_UPLOAD_LIMIT: "200k" }. */
   env?: Record<string, string>;
+  /** Command-line flags, e.g. ["--ep", "webgpu"] (flags win over env, as for `sketchcast serve`). */
+  args?: string[];
   /** How long to wait for /healthz (starting Node + tsx + the model takes seconds on a busy box). */
   readyTimeoutMs?: number;
+}
+
+/** One line of the server's JSON log (pino): level 30 info, 40 warn, 50 error. */
+export interface ServerLogLine {
+  level: number;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+/** The JSON log lines in a server's output so far (anything else it printed is left out). */
+export function serverLogLines(server: RunningServer): ServerLogLine[] {
+  const lines: ServerLogLine[] = [];
+  for (const text of server.output().split("\n")) {
+    if (!text.startsWith("{")) continue;
+    try {
+      const line = JSON.parse(text) as ServerLogLine;
+      if (typeof line.level === "number") lines.push(line);
+    } catch {
+      // a line cut by the output buffer's start, or not JSON after all
+    }
+  }
+  return lines;
 }
 
 export async function freePort(): Promise<number> {
@@ -53,7 +77,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const dataDir = opts.dataDir ?? (await tempDataDir());
   const port = await freePort();
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...(opts.args ?? [])], {
     cwd: repoRoot,
     env: {
       ...process.env,
