@@ -27,6 +27,13 @@ export const liveProcessMs = new Histogram({
   registers: [metrics],
 });
 
+export const liveLatencyMs = new Histogram({
+  name: "sketchcast_live_latency_ms",
+  help: "Time from a decoded live frame to its processed frame handed to the encoder (wait + processing), ms",
+  buckets: [5, 10, 20, 30, 40, 50, 60, 80, 100, 200],
+  registers: [metrics],
+});
+
 export const livePipelines = new Gauge({
   name: "sketchcast_live_pipelines",
   help: "Live pipelines running (one per browser camera stream)",

@@ -11,6 +11,7 @@ import {
   liveFramesDropped,
   liveFramesIn,
   liveFramesOut,
+  liveLatencyMs,
   livePipelines,
   liveProcessMs,
 } from "./live-metrics.js";
@@ -30,6 +31,14 @@ export interface PipelineStats {
   encoderPid: number | undefined;
 }
 
+/** How long one frame spent in the server between the decoder and the encoder. */
+export interface FrameTiming {
+  /** From the decoder's output to the encoder's input: mailbox wait, processing and handover. */
+  latencyMs: number;
+  /** The stream.process call alone (with the model: the wait for the shared engine worker too). */
+  processMs: number;
+}
+
 export interface PipelineOptions {
   router: types.Router;
   /** The browser's camera producer. */
@@ -38,6 +47,8 @@ export interface PipelineOptions {
   /** Show the input's top band unprocessed (latency benchmark, see probe-band.ts). */
   probe: boolean;
   log: Logger;
+  /** Called for every frame handed to the encoder (per-frame figures for a stats view or a benchmark). */
+  onFrameOut?: (timing: FrameTiming) => void;
 }
 
 /** A decoder this long without a frame is asked for a keyframe. */
@@ -58,7 +69,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class SketchPipeline {
   private readonly counts = { framesIn: 0, framesOut: 0, dropped: 0, processMs: 0, width: 0, height: 0 };
-  private readonly decoded = new LatestSlot<RgbFrame>();
+  /** The newest decoded frame and when it came out of the decoder. */
+  private readonly decoded = new LatestSlot<{ frame: RgbFrame; at: number }>();
   private decoder: LiveDecoder | undefined;
   private spareDecoder: Promise<LiveDecoder | undefined> | undefined;
   private encoder: LiveEncoder | undefined;
@@ -192,7 +204,7 @@ export class SketchPipeline {
     this.lastFrameAt = performance.now();
     this.counts.framesIn++;
     liveFramesIn.inc();
-    if (this.decoded.put(frame)) this.dropped("model");
+    if (this.decoded.put({ frame, at: this.lastFrameAt })) this.dropped("model");
     void this.pump();
   }
 
@@ -205,7 +217,8 @@ export class SketchPipeline {
     if (this.processing) return;
     this.processing = true;
     try {
-      for (let f = this.decoded.take(); f && !this.closing; f = this.decoded.take()) {
+      for (let d = this.decoded.take(); d && !this.closing; d = this.decoded.take()) {
+        const f = d.frame;
         const started = performance.now();
         let gray: Uint8Array;
         try {
@@ -218,6 +231,9 @@ export class SketchPipeline {
         liveProcessMs.observe(this.counts.processMs);
         if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
         this.encode(gray, f.width, f.height);
+        const latencyMs = performance.now() - d.at;
+        liveLatencyMs.observe(latencyMs);
+        this.opts.onFrameOut?.({ latencyMs, processMs: this.counts.processMs });
       }
     } finally {
       this.processing = false;
