@@ -1,0 +1,90 @@
+// `npm run bench -- capacity`: how many live streams one server carries in real time. N synthetic
+// cameras (ffmpeg test patterns, VP8 over RTP into PlainTransport producers, no browser) run through
+// N real SketchPipelines on the worker pool's routers; each sketch is consumed over plain RTP and its
+// frames counted. N grows from 1 until a stream falls under 29 fps or the worst stream's p90
+// decoder → encoder latency reaches 50 ms; the capacity is the last N that held.
+import { access } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
+import { loadConfig } from "../server/config/load.js";
+import { SketchEngine } from "../server/engine/index.js";
+import { WorkerPool } from "../server/live/worker-pool.js";
+import { createCliLogger } from "../server/log.js";
+import { childProcesses } from "../test/helpers/processes.js";
+import { threadIds } from "./capacity/cpu-usage.js";
+import { findCapacity, maxP90Ms, minFps } from "./capacity/find-capacity.js";
+import type { BenchSection } from "./section.js";
+
+const warmupSeconds = 2;
+const windowSeconds = Number(process.env.CAPACITY_WINDOW_SECONDS ?? 7);
+const maxStreams = Number(process.env.CAPACITY_MAX_STREAMS ?? 8);
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+
+export default async function capacityBench(): Promise<BenchSection> {
+  const log = createCliLogger();
+  // The server's configuration (model, ep, threads, a mediasoup worker per core; SKETCHCAST_* may
+  // change them), by default on ports apart from a server that may be running on this box.
+  const config = loadConfig(
+    {},
+    {
+      SKETCHCAST_MEDIASOUP_RTC_MIN_PORT: "52000",
+      SKETCHCAST_MEDIASOUP_RTC_MAX_PORT: "52999",
+      ...process.env,
+    },
+  );
+  // A missing model fails here, clearly; the async call also starts libuv's thread pool before the
+  // thread snapshot below, so its threads count as Node's, not the engine's.
+  await access(config.model);
+  const loadBefore = load();
+  const pool = await WorkerPool.create(config.mediasoup, log);
+  // Every thread started from here on belongs to the engine (see sampleCpu).
+  const nodeThreads = threadIds();
+  const engine = await SketchEngine.create({
+    modelPath: config.model,
+    ep: config.ep,
+    threads: config.threads,
+    logger: log,
+  });
+  const common = { pool, engine, maxStreams, warmupSeconds, windowSeconds, nodeThreads, log };
+  const rows: BenchSection["rows"] = [];
+  const summary: string[] = [];
+  try {
+    for (const [width, height] of [
+      [640, 360],
+      [1280, 720],
+    ] as const) {
+      const found = await findCapacity({ ...common, label: engine.ep, width, height });
+      rows.push(...found.rows);
+      summary.push(found.summary);
+    }
+  } finally {
+    await engine.close();
+    pool.close();
+  }
+  await noneLeft();
+  return {
+    name: `live capacity: streams carried at ≥ ${minFps} fps each with p90 decoder → encoder latency < ${maxP90Ms} ms`,
+    rows,
+    notes: [
+      ...summary,
+      `per N: ${warmupSeconds} s warm-up after every stream's first sketch frame, then ${windowSeconds} s measured; fps = sketch frames received by a plain-RTP consumer of each sketch producer`,
+      "latency (p50 over all frames, p90 of the worst stream) = from a frame leaving the decoder (parsed in Node) to its sketch handed to the encoder ffmpeg: mailbox wait + engine queue + frame step; encoding and RTP are not in it. process ms = the engine call alone (queue + step), median",
+      "%cpu = percent of one core over the window, from /proc: decode/encode = the pipelines' ffmpegs (spares included), mediasoup = its workers, engine = the engine worker thread and the threads it started (ONNX Runtime, OpenCV), node rest = every other Node thread (main: pipes, RTP relay), sources = the synthetic cameras' ffmpegs (not the server), others = the rest of the box",
+      `ep ${engine.ep} (${config.threads} intra-op threads); webgpu and cuda fall back to cpu without a GPU, so only cpu is measured here (SKETCHCAST_EP picks another)`,
+      `${availableParallelism()} cores shared with other work; load average ${loadBefore} before, ${load()} after`,
+    ],
+  };
+}
+
+/** Teardown check: no ffmpeg or mediasoup worker outlives the bench. */
+async function noneLeft(): Promise<void> {
+  for (let i = 0; ; i++) {
+    const left = (await childProcesses(process.pid)).filter((c) => /^(ffmpeg|mediasoup)/.test(c.name));
+    if (left.length === 0) return;
+    if (i === 50) throw new Error(`left running: ${left.map((c) => `${c.name} ${c.pid}`).join(", ")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
