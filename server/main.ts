@@ -18,6 +18,7 @@ export async function serve(config: Config): Promise<void> {
     modelPath: config.model,
     ep: config.ep,
     threads: config.threads,
+    batch: config.batch,
     logger: log,
   });
   const server = await createServer(config, { engine, log });

@@ -48,6 +48,13 @@ const list = z.preprocess(
   z.array(z.string()),
 );
 
+/** An integer min-max, or "auto" (the code decides); default "auto". */
+function integerOrAuto(min: number, max: number) {
+  const error = `expected auto or an integer ${min}-${max}`;
+  const n = z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+  return z.union([z.literal("auto"), n], { error }).default("auto");
+}
+
 export const executionProviders = ["cpu", "webgpu", "cuda"] as const;
 export type ExecutionProvider = (typeof executionProviders)[number];
 
@@ -66,6 +73,14 @@ export const configSchema = z
     dataDir: z.string().min(1, { error: "expected a directory" }).default(defaultDataDir),
     uploadLimit: byteSize(2 * 2 ** 30),
     jobConcurrency: integer(1, 64, 1),
+    // Batching across streams (server/engine/batch.ts). maxSize 1 = off; "auto" resolves by the
+    // execution provider in use: off on cpu (measured: no gain there), 4 on webgpu/cuda.
+    batch: z
+      .object({
+        maxSize: integerOrAuto(1, 64),
+        maxWaitMs: integer(0, 1000, 0),
+      })
+      .prefault({}),
     mediasoup: z
       .object({
         workers: integer(1, 256, availableParallelism()),

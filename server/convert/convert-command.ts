@@ -59,6 +59,7 @@ export async function convertCommand(positionals: string[], flags: Record<string
     modelPath: config.model,
     ep: config.ep,
     threads: config.threads,
+    batch: config.batch,
     logger,
   });
   const abort = new AbortController();

@@ -11,6 +11,7 @@ import { Worker } from "node:worker_threads";
 import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { StepControls } from "./frame-step.js";
+import { batchSize } from "./metrics.js";
 import type { FrameReply, FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
 /** Starts the worker entry next to this module: the compiled .js under dist/, or under vitest and tsx
@@ -58,15 +59,19 @@ export class EngineClient {
     worker.unref();
   }
 
-  /** Starts the worker and waits until it has opened the session (with any fallback warning logged). */
-  static start(init: WorkerInit, logger: Logger): Promise<{ client: EngineClient; ep: ExecutionProvider }> {
+  /** Starts the worker and waits until it has opened the session (with any fallback warning logged):
+   *  the ep in use and the batch size resolved for it. */
+  static start(
+    init: WorkerInit,
+    logger: Logger,
+  ): Promise<{ client: EngineClient; ep: ExecutionProvider; batchMaxSize: number }> {
     const worker = startWorker(init);
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
         if (m.type === "warn") logger.warn(m.msg);
         if (m.type !== "ready") return;
         worker.off("message", onMessage).off("error", reject).off("exit", onExit);
-        resolve({ client: new EngineClient(worker, logger), ep: m.ep });
+        resolve({ client: new EngineClient(worker, logger), ep: m.ep, batchMaxSize: m.batchMaxSize });
       };
       const onExit = (code: number) => reject(new Error(`sketch engine worker exited with code ${code}`));
       worker.on("message", onMessage).once("error", reject).once("exit", onExit);
@@ -127,6 +132,10 @@ export class EngineClient {
   private onMessage(m: FromWorker): void {
     if (m.type === "warn") {
       this.logger.warn(m.msg);
+      return;
+    }
+    if (m.type === "batch") {
+      batchSize.observe(m.size);
       return;
     }
     if (m.type !== "reply") return;

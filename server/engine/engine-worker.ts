@@ -1,8 +1,12 @@
 // The engine worker: owns the ONNX Runtime session and every stream's temporal state, and runs the
-// per-frame step off the main thread (why one worker: engine-client.ts). Messages are handled one at
-// a time in arrival order, so a stream's reset or close lands between its frames, never inside one.
+// per-frame step off the main thread (why one worker: engine-client.ts). Messages are handled in
+// arrival order, one at a time, except that a batch (batch.ts) takes queued frames of other streams
+// ahead of their turn; a stream's own messages keep their order (inbox.ts), so its reset or close
+// lands between its frames, never inside one.
 import { parentPort, workerData } from "node:worker_threads";
+import { gatherBatch, resolveBatchSize, runBatch } from "./batch.js";
 import { FrameStep } from "./frame-step.js";
+import { Inbox, type ProcessMessage, type Queued } from "./inbox.js";
 import { openSession } from "./session.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -10,6 +14,9 @@ if (!parentPort) throw new Error("engine-worker.ts runs as a worker thread of Sk
 const port = parentPort;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+const inbox = new Inbox();
+port.on("message", (m: ToWorker) => inbox.push(m));
 
 const { session, ep } = await openSession(
   init.model,
@@ -20,53 +27,59 @@ const { session, ep } = await openSession(
   (msg) => post({ type: "warn", msg }),
 );
 const streams = new Map<number, FrameStep>();
+const gather = {
+  maxSize: resolveBatchSize(init.batch.maxSize, ep),
+  maxWaitMs: init.batch.maxWaitMs,
+  stride: init.stride,
+  peers: (size: string, since: number) =>
+    [...streams].filter(([, step]) => step.size === size && step.finishedAt < since).map(([id]) => id),
+};
 
-async function handle(m: ToWorker): Promise<void> {
-  switch (m.type) {
-    case "process": {
-      const started = performance.now();
-      let step = streams.get(m.stream);
-      if (!step) {
-        step = new FrameStep(init.stride);
-        streams.set(m.stream, step);
+function stepFor(stream: number): FrameStep {
+  let step = streams.get(stream);
+  if (!step) {
+    step = new FrameStep(init.stride);
+    streams.set(stream, step);
+  }
+  return step;
+}
+
+async function serve(): Promise<void> {
+  for (;;) {
+    const q = await inbox.take();
+    const m = q.m;
+    switch (m.type) {
+      case "process": {
+        const batch = await gatherBatch(inbox, q as Queued<ProcessMessage>, gather);
+        await runBatch(
+          session,
+          batch.map(({ m }) => ({ m, step: stepFor(m.stream) })),
+          post,
+        );
+        break;
       }
-      try {
-        const { sketch, sceneCut } = await step.run(session, new Uint8Array(m.frame), m.width, m.height, m);
-        const ms = performance.now() - started;
-        post({ type: "reply", id: m.id, frame: { sketch: sketch.buffer as ArrayBuffer, sceneCut, ms } }, [
-          sketch.buffer as ArrayBuffer,
-        ]);
-      } catch (error) {
-        post({ type: "reply", id: m.id, error });
-      }
-      return;
+      case "reset":
+        streams.get(m.stream)?.reset();
+        break;
+      case "close-stream":
+        streams.get(m.stream)?.close();
+        streams.delete(m.stream);
+        break;
+      case "close":
+        for (const step of streams.values()) step.close();
+        streams.clear();
+        await session.release();
+        post({ type: "reply", id: m.id });
+        return;
     }
-    case "reset":
-      streams.get(m.stream)?.reset();
-      return;
-    case "close-stream":
-      streams.get(m.stream)?.close();
-      streams.delete(m.stream);
-      return;
-    case "close":
-      for (const step of streams.values()) step.close();
-      streams.clear();
-      await session.release();
-      post({ type: "reply", id: m.id });
-      return;
   }
 }
 
-let queue = Promise.resolve();
-port.on("message", (m: ToWorker) => {
-  // Anything that escapes handle() is a bug: rethrown outside the chain, it ends the worker, and the
-  // main thread fails every pending call with it.
-  queue = queue
-    .then(() => handle(m))
-    .catch((err: unknown) =>
-      process.nextTick(() => {
-        throw err;
-      }),
-    );
-});
-post({ type: "ready", ep });
+// Anything that escapes serve() is a bug: rethrown outside the promise, it ends the worker, and the
+// main thread fails every pending call with it.
+serve().catch((err: unknown) =>
+  process.nextTick(() => {
+    throw err;
+  }),
+);
+post({ type: "ready", ep, batchMaxSize: gather.maxSize });

@@ -1,11 +1,11 @@
 // One stream's frame step, run inside the engine worker: frames are padded (edge replicate) to the
 // model's stride, warped and sketched at the padded size, and cropped back; the uncropped drawing is
 // kept as the next frame's `prev` (temporal state: previous frame + previous drawing, see
-// flow/temporal-warp.ts).
-import type * as ort from "onnxruntime-node";
+// flow/temporal-warp.ts). The step is split around the network so that the frames of several
+// streams can share one batched run (batch-runner.ts): prepare() → the network → finish().
 import { TemporalWarp } from "./flow/temporal-warp.js";
-import { cropTopLeft, padEdge } from "./padding.js";
-import { runModel } from "./session.js";
+import { cropTopLeft, paddedKey, paddedSize, padEdge } from "./padding.js";
+import type { ModelFeeds } from "./session.js";
 
 /** The addon's limits on a side (flow on larger frames is not supported: such streams run without
  *  temporal conditioning). */
@@ -28,6 +28,13 @@ export interface StepResult {
   sceneCut: boolean;
 }
 
+/** A frame ready for the network: its inputs, and what to do with the network's drawing of it. */
+export interface PreparedStep {
+  feeds: ModelFeeds;
+  /** Takes the uncropped drawing (kept, not copied, as the next frame's previous drawing). */
+  finish(sketch: Uint8Array): StepResult;
+}
+
 /** Buffers and temporal state for one frame size. */
 interface SizeState {
   width: number;
@@ -44,17 +51,19 @@ interface SizeState {
 
 export class FrameStep {
   private state: SizeState | undefined;
+  /** performance.now() when the stream's last frame finished. */
+  finishedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly stride: number) {}
 
-  /** rgb24 frame (already checked for size and length) → gray sketch. */
-  async run(
-    session: ort.InferenceSession,
-    frame: Uint8Array,
-    width: number,
-    height: number,
-    c: StepControls,
-  ): Promise<StepResult> {
+  /** The padded size ("WxH", padding.ts paddedKey) of the stream's last frame. */
+  get size(): string | undefined {
+    return this.state && paddedKey(this.state.width, this.state.height, this.stride);
+  }
+
+  /** rgb24 frame (already checked for size and length) → the network's inputs: padded, warped. The
+   *  inputs are this stream's buffers, valid until its next prepare(). */
+  prepare(frame: Uint8Array, width: number, height: number, c: StepControls): PreparedStep {
     const s = this.stateFor(width, height);
     let input = frame;
     if (s.padded) {
@@ -68,7 +77,7 @@ export class FrameStep {
       const valid = s.warp.next(input, c.temporal ? s.lastSketch : null, s.prev, s.mask);
       sceneCut = hadPrevious && valid < sceneCutValid;
     }
-    const sketch = await runModel(session, {
+    const feeds = {
       frame: input,
       prev: s.prev,
       mask: s.mask,
@@ -76,9 +85,13 @@ export class FrameStep {
       detail: c.detail,
       width: s.pw,
       height: s.ph,
-    });
-    s.lastSketch = c.temporal && s.warp ? sketch : null;
-    return { sketch: cropTopLeft(sketch, s.pw, width, height), sceneCut };
+    };
+    const finish = (sketch: Uint8Array): StepResult => {
+      this.finishedAt = performance.now();
+      s.lastSketch = c.temporal && s.warp ? sketch : null;
+      return { sketch: cropTopLeft(sketch, s.pw, width, height), sceneCut };
+    };
+    return { feeds, finish };
   }
 
   /** Drops the temporal state: the next frame is drawn as a first frame. */
@@ -98,8 +111,7 @@ export class FrameStep {
   private stateFor(width: number, height: number): SizeState {
     if (this.state?.width === width && this.state.height === height) return this.state;
     this.state?.warp?.close();
-    const pw = Math.ceil(width / this.stride) * this.stride;
-    const ph = Math.ceil(height / this.stride) * this.stride;
+    const { pw, ph } = paddedSize(width, height, this.stride);
     const n = pw * ph;
     const warps = Math.min(pw, ph) >= warpMinSide && Math.max(pw, ph) <= warpMaxSide;
     this.state = {

@@ -15,6 +15,13 @@ export const frameMs = new Histogram({
   registers: [metrics],
 });
 
+export const batchSize = new Histogram({
+  name: "sketchcast_engine_batch_size",
+  help: "Frames per network run: several streams' frames of one padded size share a run (batch.maxSize)",
+  buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32, 64],
+  registers: [metrics],
+});
+
 export const sceneCuts = new Counter({
   name: "sketchcast_scene_cuts_total",
   help: "Frames whose temporal state was dropped because the flow found too little of the previous frame",

@@ -35,3 +35,14 @@ export function cropTopLeft(src: Uint8Array, pw: number, w: number, h: number): 
   for (let y = 0; y < h; y++) dst.set(src.subarray(y * pw, y * pw + w), y * w);
   return dst;
 }
+
+/** The size a w×h frame runs at: each side rounded up to a multiple of the model's stride. */
+export function paddedSize(w: number, h: number, stride: number): { pw: number; ph: number } {
+  return { pw: Math.ceil(w / stride) * stride, ph: Math.ceil(h / stride) * stride };
+}
+
+/** paddedSize as "WxH": frames with the same one can share a batched run of the network. */
+export function paddedKey(w: number, h: number, stride: number): string {
+  const { pw, ph } = paddedSize(w, h, stride);
+  return `${pw}x${ph}`;
+}

@@ -24,21 +24,50 @@ export interface ModelFeeds {
   height: number;
 }
 
-/** One run of the sketch network: the h*w sketch. */
-export async function runModel(session: ort.InferenceSession, f: ModelFeeds): Promise<Uint8Array> {
-  const { width: w, height: h } = f;
+/** One run of the sketch network over a batch of frames of one size (the model's N dimension): the
+ *  h*w sketch of each, in order. The inputs are concatenated into batch tensors; a batch of one is
+ *  passed without copies. The sketches are views into one output buffer. */
+export async function runModel(session: ort.InferenceSession, batch: ModelFeeds[]): Promise<Uint8Array[]> {
+  const first = batch[0];
+  if (!first) throw new RangeError("runModel needs at least one frame");
+  const { width: w, height: h } = first;
+  if (batch.some((f) => f.width !== w || f.height !== h)) {
+    throw new RangeError(`frames of different sizes in one batch (the first is ${w}x${h})`);
+  }
+  const n = batch.length;
+  const detail = Float32Array.from(batch, (f) => f.detail);
   const out = await session.run({
-    frame: new ort.Tensor("uint8", f.frame, [1, h, w, 3]),
-    prev: new ort.Tensor("uint8", f.prev, [1, h, w, 1]),
-    mask: new ort.Tensor("uint8", f.mask, [1, h, w, 1]),
-    style: new ort.Tensor("float32", f.style, [1, f.style.length]),
-    detail: new ort.Tensor("float32", Float32Array.of(f.detail), [1, 1]),
+    frame: new ort.Tensor("uint8", stack(batch, "frame", newBytes), [n, h, w, 3]),
+    prev: new ort.Tensor("uint8", stack(batch, "prev", newBytes), [n, h, w, 1]),
+    mask: new ort.Tensor("uint8", stack(batch, "mask", newBytes), [n, h, w, 1]),
+    style: new ort.Tensor("float32", stack(batch, "style", newFloats), [n, first.style.length]),
+    detail: new ort.Tensor("float32", detail, [n, 1]),
   });
   const sketch = out.sketch;
-  if (sketch?.type !== "uint8" || sketch.data.length !== w * h) {
-    throw new Error(`model output "sketch" is not a uint8 ${w}x${h} image`);
+  if (sketch?.type !== "uint8" || sketch.data.length !== n * w * h) {
+    throw new Error(`model output "sketch" is not ${n} uint8 ${w}x${h} image${n === 1 ? "" : "s"}`);
   }
-  return sketch.data as Uint8Array;
+  const data = sketch.data as Uint8Array;
+  return batch.map((_, i) => data.subarray(i * w * h, (i + 1) * w * h));
+}
+
+const newBytes = (length: number) => new Uint8Array(length);
+const newFloats = (length: number) => new Float32Array(length);
+
+/** One input of every frame, end to end in a new array from `make`; a batch of one's own array. */
+function stack<K extends "frame" | "prev" | "mask" | "style">(
+  batch: ModelFeeds[],
+  key: K,
+  make: (length: number) => ModelFeeds[K],
+): ModelFeeds[K] {
+  if (batch.length === 1) return (batch[0] as ModelFeeds)[key];
+  const all = make(batch.reduce((n, f) => n + f[key].length, 0));
+  let at = 0;
+  for (const f of batch) {
+    all.set(f[key], at);
+    at += f[key].length;
+  }
+  return all;
 }
 
 async function openOn(
@@ -61,12 +90,9 @@ async function openOn(
   try {
     const n = warmup.width * warmup.height;
     const blank = new Uint8Array(n).fill(255);
-    await runModel(session, {
-      ...warmup,
-      frame: new Uint8Array(n * 3),
-      prev: blank,
-      mask: new Uint8Array(n),
-    });
+    await runModel(session, [
+      { ...warmup, frame: new Uint8Array(n * 3), prev: blank, mask: new Uint8Array(n) },
+    ]);
     return session;
   } catch (err) {
     await session.release();

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { defaultModelPath } from "../paths.js";
+import type { BatchOptions } from "./batch.js";
 import { type SketchControls, type StyleName, styleNames } from "./controls.js";
 import { EngineClient } from "./engine-client.js";
 import { activeEp } from "./metrics.js";
@@ -17,6 +18,8 @@ export interface SketchEngineOptions {
   modelPath?: string;
   ep: ExecutionProvider;
   threads: number;
+  /** Batching across streams (batch.ts); default: maxSize "auto", maxWaitMs 0. */
+  batch?: BatchOptions;
   logger: Logger;
 }
 
@@ -33,6 +36,8 @@ export class SketchEngine {
     private readonly client: EngineClient,
     /** The execution provider actually in use (after any fallback to cpu). */
     readonly ep: ExecutionProvider,
+    /** Batching as it runs: maxSize resolved for `ep` (1 = off). */
+    readonly batch: { maxSize: number; maxWaitMs: number },
     meta: Record<string, string>,
     readonly logger: Logger,
   ) {
@@ -49,17 +54,19 @@ export class SketchEngine {
     const meta = readModelMetadata(model);
     const stride = Number(meta.stride) || 16;
     const styleCount = meta.styles ? meta.styles.split(",").length : styleNames.length;
-    const { client, ep } = await EngineClient.start(
-      { model, ep: opts.ep, threads: opts.threads, stride, styleCount },
+    const batchOptions = opts.batch ?? { maxSize: "auto", maxWaitMs: 0 };
+    const { client, ep, batchMaxSize } = await EngineClient.start(
+      { model, ep: opts.ep, threads: opts.threads, stride, styleCount, batch: batchOptions },
       opts.logger,
     );
+    const batch = { maxSize: batchMaxSize, maxWaitMs: batchOptions.maxWaitMs };
     activeEp.reset();
     activeEp.set({ ep }, 1);
     opts.logger.info(
-      { ep, threads: opts.threads, model: path, version: meta.version },
+      { ep, threads: opts.threads, batch, model: path, version: meta.version },
       "sketch engine ready",
     );
-    return new SketchEngine(client, ep, meta, opts.logger);
+    return new SketchEngine(client, ep, batch, meta, opts.logger);
   }
 
   createStream(controls: Partial<SketchControls> = {}): SketchStream {

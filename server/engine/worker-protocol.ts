@@ -1,5 +1,6 @@
 // Messages between SketchEngine (main thread, engine-client.ts) and its worker (engine-worker.ts).
 import type { ExecutionProvider } from "../config/schema.js";
+import type { BatchOptions } from "./batch.js";
 import type { StepControls } from "./frame-step.js";
 
 export interface WorkerInit {
@@ -8,6 +9,7 @@ export interface WorkerInit {
   threads: number;
   stride: number;
   styleCount: number;
+  batch: BatchOptions;
 }
 
 export type ToWorker =
@@ -29,11 +31,15 @@ export interface FrameReply {
   /** The width*height drawing, transferred. */
   sketch: ArrayBuffer;
   sceneCut: boolean;
-  /** The step's time in the worker (pad, flow + warp, network, crop). */
+  /** The step's time in the worker: its batch's pad and flow + warp of every frame, the network,
+   *  the crop (without the time the frame waited to be run). */
   ms: number;
 }
 
 export type FromWorker =
-  | { type: "ready"; ep: ExecutionProvider }
+  /** The session is open; batchMaxSize is batch.maxSize resolved for the ep in use. */
+  | { type: "ready"; ep: ExecutionProvider; batchMaxSize: number }
+  /** One network run over `size` frames. */
+  | { type: "batch"; size: number }
   | { type: "warn"; msg: string }
   | { type: "reply"; id: number; frame?: FrameReply; error?: unknown };
