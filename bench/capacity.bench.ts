@@ -6,6 +6,7 @@
 import { access } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { loadConfig } from "../server/config/load.js";
+import type { BatchOptions } from "../server/engine/batch.js";
 import { SketchEngine } from "../server/engine/index.js";
 import { WorkerPool } from "../server/live/worker-pool.js";
 import { createCliLogger } from "../server/log.js";
@@ -17,6 +18,17 @@ import type { BenchSection } from "./section.js";
 const warmupSeconds = 2;
 const windowSeconds = Number(process.env.CAPACITY_WINDOW_SECONDS ?? 7);
 const maxStreams = Number(process.env.CAPACITY_MAX_STREAMS ?? 8);
+
+/**
+ * Unbatched at both sizes; batched across streams at 360p, right after its unbatched run so both see
+ * the same load. Batched: up to 4 frames a run, waiting up to 5 ms for the other streams' frames
+ * (cameras are not in phase).
+ */
+const variants: { width: number; height: number; batch: BatchOptions }[] = [
+  { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 } },
+  { width: 640, height: 360, batch: { maxSize: 4, maxWaitMs: 5 } },
+  { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 } },
+];
 
 const load = () =>
   loadavg()
@@ -40,28 +52,39 @@ export default async function capacityBench(): Promise<BenchSection> {
   await access(config.model);
   const loadBefore = load();
   const pool = await WorkerPool.create(config.mediasoup, log);
-  // Every thread started from here on belongs to the engine (see sampleCpu).
+  // Every thread started from here on belongs to an engine (see sampleCpu).
   const nodeThreads = threadIds();
-  const engine = await SketchEngine.create({
-    modelPath: config.model,
-    ep: config.ep,
-    threads: config.threads,
-    logger: log,
-  });
-  const common = { pool, engine, maxStreams, warmupSeconds, windowSeconds, nodeThreads, log };
   const rows: BenchSection["rows"] = [];
   const summary: string[] = [];
+  let ep = config.ep;
   try {
-    for (const [width, height] of [
-      [640, 360],
-      [1280, 720],
-    ] as const) {
-      const found = await findCapacity({ ...common, label: engine.ep, width, height });
+    for (const v of variants) {
+      const engine = await SketchEngine.create({
+        modelPath: config.model,
+        ep: config.ep,
+        threads: config.threads,
+        batch: v.batch,
+        logger: log,
+      });
+      ep = engine.ep;
+      const { maxSize, maxWaitMs } = engine.batch;
+      const label = `${ep}, ${maxSize > 1 ? `batch ≤ ${maxSize}, wait ≤ ${maxWaitMs} ms` : "unbatched"}`;
+      const found = await findCapacity({
+        pool,
+        engine,
+        label,
+        width: v.width,
+        height: v.height,
+        maxStreams,
+        warmupSeconds,
+        windowSeconds,
+        nodeThreads,
+        log,
+      }).finally(() => engine.close());
       rows.push(...found.rows);
       summary.push(found.summary);
     }
   } finally {
-    await engine.close();
     pool.close();
   }
   await noneLeft();
@@ -73,7 +96,8 @@ export default async function capacityBench(): Promise<BenchSection> {
       `per N: ${warmupSeconds} s warm-up after every stream's first sketch frame, then ${windowSeconds} s measured; fps = sketch frames received by a plain-RTP consumer of each sketch producer`,
       "latency (p50 over all frames, p90 of the worst stream) = from a frame leaving the decoder (parsed in Node) to its sketch handed to the encoder ffmpeg: mailbox wait + engine queue + frame step; encoding and RTP are not in it. process ms = the engine call alone (queue + step), median",
       "%cpu = percent of one core over the window, from /proc: decode/encode = the pipelines' ffmpegs (spares included), mediasoup = its workers, engine = the engine worker thread and the threads it started (ONNX Runtime, OpenCV), node rest = every other Node thread (main: pipes, RTP relay), sources = the synthetic cameras' ffmpegs (not the server), others = the rest of the box",
-      `ep ${engine.ep} (${config.threads} intra-op threads); webgpu and cuda fall back to cpu without a GPU, so only cpu is measured here (SKETCHCAST_EP picks another)`,
+      "at N = 1 there is nothing to batch: the batched and unbatched rows differ by noise only; decoded fps over 30 = the cameras (ffmpeg -re) catching up after the box starved them",
+      `ep ${ep} (${config.threads} intra-op threads); webgpu and cuda fall back to cpu without a GPU, so only cpu is measured here (SKETCHCAST_EP picks another)`,
       `${availableParallelism()} cores shared with other work; load average ${loadBefore} before, ${load()} after`,
     ],
   };

@@ -24,7 +24,7 @@ export function bottleneck(r: TrialResult, streams: number, minFps: number): str
     return `ingest: decoders delivered ${r.minDecodedFps.toFixed(1)} fps (${cpu})`;
   // The one engine worker runs the streams' frames in turn, so a stream's call includes the others'.
   if (r.dropped.model >= r.dropped.encoder && r.dropped.model > 0)
-    return `engine: ${r.dropped.model} frames dropped before the model; a process call took ${r.processMs.toFixed(1)} ms (median, ${streams} stream(s) sharing the engine) where 30 fps needs ≤ 33.3 ms (${cpu})`;
+    return `engine: ${r.dropped.model} frames dropped before the model; a process call took ${r.processMs.toFixed(1)} ms (median, ${streams} stream(s) sharing the engine) where 30 fps needs every call ≤ 33.3 ms (${cpu})`;
   if (r.dropped.encoder > 0)
     return `encoder: ${r.dropped.encoder} frames dropped before the encoders (${cpu})`;
   return `latency, not throughput: p90 ${r.p90Ms.toFixed(1)} ms with no frame dropped (${cpu})`;

@@ -108,33 +108,39 @@ async function measure(o: TrialOptions, streams: Stream[]): Promise<TrialResult>
   await firstFrames(streams, 15_000);
   await sleep(o.warmupSeconds * 1000);
 
-  const before = {
+  // Frame counts are read together with the clock, synchronously: an await between them (reading
+  // /proc takes a while on a busy box) would let frames in that the window's length does not cover.
+  const counts = () => ({
     viewed: streams.map((s) => s.viewer.frames),
     decoded: streams.map((s) => s.pipeline.stats().framesIn),
-    dropped: await droppedByStage(),
-    cpu: await sampleCpu(o.nodeThreads),
     at: performance.now(),
-  };
+  });
+  const droppedBefore = await droppedByStage();
+  const cpuBefore = await sampleCpu(o.nodeThreads);
+  const cpuFrom = performance.now();
+  const before = counts();
   measuring = true;
   await sleep(o.windowSeconds * 1000);
   measuring = false;
-  const seconds = (performance.now() - before.at) / 1000;
-  const cpu = cpuPercent(before.cpu, await sampleCpu(o.nodeThreads), seconds);
+  const after = counts();
+  const cpu = cpuPercent(cpuBefore, await sampleCpu(o.nodeThreads), (performance.now() - cpuFrom) / 1000);
   const dropped = await droppedByStage();
 
-  const rate = (now: number, then: number | undefined) => (now - (then ?? 0)) / seconds;
+  const seconds = (after.at - before.at) / 1000;
+  const minRate = (key: "viewed" | "decoded") =>
+    Math.min(...after[key].map((n, i) => (n - (before[key][i] ?? 0)) / seconds));
   const latencies = (s: Stream) => s.timings.map((t) => t.latencyMs);
   const p90s = streams.map((s) => (s.timings.length ? percentile(latencies(s), 90) : Infinity));
   const all = streams.flatMap((s) => s.timings);
   return {
-    minFps: Math.min(...streams.map((s, i) => rate(s.viewer.frames, before.viewed[i]))),
-    minDecodedFps: Math.min(...streams.map((s, i) => rate(s.pipeline.stats().framesIn, before.decoded[i]))),
+    minFps: minRate("viewed"),
+    minDecodedFps: minRate("decoded"),
     p50Ms: all.length ? median(all.map((t) => t.latencyMs)) : Infinity,
     p90Ms: Math.max(...p90s),
     processMs: all.length ? median(all.map((t) => t.processMs)) : Infinity,
     dropped: {
-      model: dropped.model - before.dropped.model,
-      encoder: dropped.encoder - before.dropped.encoder,
+      model: dropped.model - droppedBefore.model,
+      encoder: dropped.encoder - droppedBefore.encoder,
     },
     cpu,
   };
