@@ -74,7 +74,8 @@ export const configSchema = z
     uploadLimit: byteSize(2 * 2 ** 30),
     jobConcurrency: integer(1, 64, 1),
     // Batching across streams (server/engine/batch.ts). maxSize 1 = off; "auto" resolves by the
-    // execution provider in use: off on cpu (measured: no gain there), 4 on webgpu/cuda.
+    // execution provider in use (after any fallback): 1 on cpu (measured: no gain there), 4 on
+    // webgpu/cuda. maxWaitMs: how long a frame may wait for other streams' frames to join its run.
     batch: z
       .object({
         maxSize: integerOrAuto(1, 64),

@@ -18,10 +18,12 @@ export interface BatchOptions {
 }
 
 /**
- * "auto" batch size per execution provider. cpu: 1, batching off — measured on 2 cores
- * (bench/batching.bench.ts) it did not pay: the network's cost per frame barely falls with N, and
- * every frame of a batch waits for the whole batch. GPUs: 4 — there a run's fixed cost (launches,
- * copies) is a larger share for this small network.
+ * "auto" batch size per execution provider. cpu: 1, off — measured on the 2-core box
+ * (bench/batching.bench.ts, 4 streams at 640x360): the network's time per frame is about the same at
+ * N = 4 as at N = 1 (both use the same 2 cores), so whole-step throughput did not rise (×0.77–1.11
+ * over alternating runs, within the box's noise) while every frame of a batch waits for the whole
+ * run. webgpu/cuda: 4 — there a run's fixed cost (kernel launches, transfers) is a large share for
+ * this small network and N frames should cost much less than N runs; not measured here (no GPU on the box).
  */
 const autoBatchSize: Record<ExecutionProvider, number> = { cpu: 1, webgpu: 4, cuda: 4 };
 
