@@ -6,18 +6,18 @@
 //    its previous frame is still running, as the live pipeline does.
 // Per run: aggregate fps, per-frame latency (submit → drawing) median/p90, drops, mean batch size.
 // Plus the network alone (runModel, no flow/warp/copies to the worker) at N = 1, 2, 4: ms per frame.
-// Engine as served: models/sketch.onnx (or SKETCHCAST_MODEL), cpu, 2 threads.
+// Engine as served: its cpu model, models/sketch-int8.onnx (or SKETCHCAST_MODEL), 2 threads.
 import { readFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import { SketchEngine, type SketchStream } from "../server/engine/index.js";
 import { batchSize } from "../server/engine/metrics.js";
 import { openSession, runModel } from "../server/engine/session.js";
 import { createCliLogger } from "../server/log.js";
-import { defaultModelPath } from "../server/paths.js";
+import { modelPaths } from "../server/paths.js";
 import { lavfiFrames } from "../test/helpers/frames.js";
 import { type BenchSection, median, percentile } from "./section.js";
 
-const modelPath = process.env.SKETCHCAST_MODEL ?? defaultModelPath;
+const modelPath = process.env.SKETCHCAST_MODEL ?? modelPaths.int8;
 const W = 640;
 const H = 360;
 const sources = ["testsrc2", "mandelbrot", "gradients", "life"];
@@ -88,7 +88,7 @@ async function drive(streams: SketchStream[], clips: Uint8Array[][], paced: bool
 /** The network alone on 640x368 (360p padded to the stride) frames, N per run, alternating N. */
 async function networkOnly(): Promise<Record<string, string | number>[]> {
   const model = new Uint8Array(await readFile(modelPath));
-  const { session } = await openSession(model, "cpu", 2, 16, 3, () => {});
+  const { session } = await openSession(model, model, "cpu", 2, 16, 3, () => {});
   const [pw, ph] = [640, 368];
   const padded = await Promise.all(sources.map((s) => lavfiFrames(s, pw, ph, 1)));
   const feeds = sources.map((_, k) => ({

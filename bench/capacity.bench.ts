@@ -10,6 +10,7 @@ import type { BatchOptions } from "../server/engine/batch.js";
 import { SketchEngine } from "../server/engine/index.js";
 import { WorkerPool } from "../server/live/worker-pool.js";
 import { createCliLogger } from "../server/log.js";
+import { modelPaths } from "../server/paths.js";
 import { childProcesses } from "../test/helpers/processes.js";
 import { threadIds } from "./capacity/cpu-usage.js";
 import { findCapacity, maxP90Ms, minFps } from "./capacity/find-capacity.js";
@@ -49,7 +50,7 @@ export default async function capacityBench(): Promise<BenchSection> {
   );
   // A missing model fails here, clearly; the async call also starts libuv's thread pool before the
   // thread snapshot below, so its threads count as Node's, not the engine's.
-  await access(config.model);
+  await access(config.model ?? modelPaths.int8);
   const loadBefore = load();
   const pool = await WorkerPool.create(config.mediasoup, log);
   // Every thread started from here on belongs to an engine (see sampleCpu).

@@ -2,19 +2,18 @@
 //  - a 10 s 640x360 30 fps clip with audio (made by ffmpeg) → mp4: wall time, × real time, fps;
 //  - SketchStream.process() (pad + optical flow + warp + net + crop) median ms at 640x360 and
 //    1280x720 on a moving test pattern, temporal on.
-// Engine as served: models/sketch.onnx (or SKETCHCAST_MODEL), cpu, 2 threads.
+// Engine as served: its cpu model, models/sketch-int8.onnx (or SKETCHCAST_MODEL), 2 threads.
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertFile } from "../server/convert/convert-file.js";
 import { SketchEngine } from "../server/engine/index.js";
 import { createCliLogger } from "../server/log.js";
-import { defaultModelPath } from "../server/paths.js";
 import { lavfiFrames } from "../test/helpers/frames.js";
 import { makeClip } from "../test/helpers/media.js";
 import { type BenchSection, median, percentile } from "./section.js";
 
-const modelPath = process.env.SKETCHCAST_MODEL ?? defaultModelPath;
+const modelPath = process.env.SKETCHCAST_MODEL;
 const seconds = 10;
 
 export default async function bench(): Promise<BenchSection> {

@@ -1,12 +1,19 @@
-// The sketch net alone (models/sketch.onnx, or SKETCH_ONNX) in onnxruntime-node on CPU with the
-// runtime's settings: 2 intra-op threads, graph optimization 'all'. Median ms per frame.
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// The sketch net alone, both committed models (the float original and its int8 quantization, which
+// cpu sessions run by default), in onnxruntime-node on CPU with the runtime's session settings
+// (session.ts: 2 intra-op threads, graph optimization 'all', no spinning). Median ms per frame and
+// the CPU time per frame (both threads). SKETCH_ONNX adds another model.
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import * as ort from "onnxruntime-node";
+import { openSession } from "../server/engine/session.js";
+import { modelPaths } from "../server/paths.js";
 import { type BenchSection, median, percentile } from "./section.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const modelPath = process.env.SKETCH_ONNX ?? join(here, "..", "models", "sketch.onnx");
+const models = [
+  modelPaths.float,
+  modelPaths.int8,
+  ...(process.env.SKETCH_ONNX ? [process.env.SKETCH_ONNX] : []),
+];
 
 function feeds(h: number, w: number): Record<string, ort.Tensor> {
   const frame = new Uint8Array(h * w * 3);
@@ -22,37 +29,45 @@ function feeds(h: number, w: number): Record<string, ort.Tensor> {
 }
 
 export default async function bench(): Promise<BenchSection> {
-  const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: 2,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    executionProviders: ["cpu"],
-  });
   const rows: Record<string, string | number>[] = [];
-  for (const [w, h, runs] of [
+  const sizes = [
     [640, 368, 60],
     [1280, 720, 20],
-  ] as const) {
+  ] as const;
+  // Models alternate per size, so a change in the box's load hits both alike.
+  const sessions = await Promise.all(
+    models.map(async (path) => {
+      const model = new Uint8Array(await readFile(path));
+      return { path, session: (await openSession(model, model, "cpu", 2, 16, 3, () => {})).session };
+    }),
+  );
+  for (const [w, h, runs] of sizes) {
     const input = feeds(h, w);
-    for (let i = 0; i < 5; i++) await session.run(input);
-    const ms: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await session.run(input);
-      ms.push(performance.now() - t0);
+    for (const { path, session } of sessions) {
+      for (let i = 0; i < 5; i++) await session.run(input);
+      const ms: number[] = [];
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await session.run(input);
+        ms.push(performance.now() - t0);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      rows.push({
+        model: basename(path),
+        size: `${w}x${h}`,
+        runs,
+        "median ms": +median(ms).toFixed(2),
+        "p90 ms": +percentile(ms, 90).toFixed(2),
+        "cpu ms/frame": +((cpu.user + cpu.system) / 1000 / runs).toFixed(2),
+        "fps (net only)": +(1000 / median(ms)).toFixed(1),
+      });
     }
-    rows.push({
-      size: `${w}x${h}`,
-      runs,
-      "median ms": +median(ms).toFixed(2),
-      "p90 ms": +percentile(ms, 90).toFixed(2),
-      "fps (net only)": +(1000 / median(ms)).toFixed(1),
-    });
   }
-  await session.release();
+  for (const { session } of sessions) await session.release();
   return {
     name: "sketch net (onnxruntime-node CPU, 2 threads, optimization 'all')",
     rows,
-    notes: [`model: ${modelPath}`, "the whole step (flow + warp + net) is measured by the engine bench"],
+    notes: ["the whole step (flow + warp + net) is measured by the convert bench"],
   };
 }

@@ -3,6 +3,7 @@ the contact sheet.
 
     python3 models/evaluate.py                       # models/sketch.pt -> models/eval.json, contact_sheet.png
     python3 models/evaluate.py --smoke --json X.json # seconds, procedural images, untrained net
+    python3 models/evaluate.py --int8 --json models/eval-int8.json --sheet ''   # the int8 model
 
 Metrics (all on 0..1 intensities):
 - stills: L1 and SSIM of the student (no previous frame) to the teacher, both on the clean photo;
@@ -15,6 +16,7 @@ without the previous frame (mask 0), student with it (runtime spec: DIS ultrafas
 """
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -29,6 +31,7 @@ import temporal
 import video
 from export import load
 from net import STRIDE, Exported, SketchNet
+from quantize import FakeQuant, load_qparams
 
 STYLE_NAMES = teacher.STYLES
 
@@ -129,6 +132,8 @@ def main():
     p.add_argument("--frames", type=int, default=10)
     p.add_argument("--real-frames", type=int, default=60)
     p.add_argument("--smoke", action="store_true")
+    p.add_argument("--int8", nargs="?", const=os.path.join(data.HERE, "sketch-int8.onnx"), metavar="ONNX",
+                   help="evaluate with the int8 model's rounding (its .qparams.json, see quantize.py)")
     a = p.parse_args()
     torch.set_num_threads(2)
     t0 = time.time()
@@ -143,6 +148,12 @@ def main():
         stills = [(e, crop16(img)) for e, img in data.photos("val", 640)]
         size = (272, 480)
     student = Student(net.eval())
+    quant = FakeQuant(student.net, load_qparams(a.int8)) if a.int8 else contextlib.nullcontext()
+    with quant:
+        evaluate(a, student, stills, size, t0)
+
+
+def evaluate(a, student, stills, size, t0):
     rng = np.random.default_rng(1234)
     out = {"ckpt": os.path.basename(a.ckpt)}
 
@@ -216,7 +227,8 @@ def main():
     print(f"wrote {os.path.relpath(a.json)}")
 
     if not a.smoke:
-        contact_sheet(stills, student, a.sheet)
+        if a.sheet:
+            contact_sheet(stills, student, a.sheet)
     else:
         # Determinism of the whole chain: the teacher on a clean still sequence never flickers,
         # and every metric is a finite intensity difference.

@@ -20,6 +20,7 @@ from teacher import STYLES
 VERSION = "1.0.0"
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "test", "models", "golden.json")
+GOLDEN_INT8 = os.path.join(HERE, "..", "test", "models", "golden-int8.json")
 
 
 def export(net, path, version=VERSION):
@@ -56,17 +57,18 @@ def synthetic_frame(h, w, seed):
     return np.stack(chans, -1).astype(np.uint8)
 
 
-def write_golden(net, onnx_path, h=64, w=96, seed=7):
-    """PyTorch's output on the test frame as 8x8 block means, tied to the ONNX file's hash."""
+def write_golden(exported, onnx_path, path=GOLDEN, h=64, w=96, seed=7):
+    """PyTorch's output (an Exported model) on the test frame as 8x8 block means, tied to the ONNX
+    file's hash."""
     frame = torch.from_numpy(synthetic_frame(h, w, seed))[None]
     with torch.no_grad():
-        out = Exported(net)(frame, torch.full((1, h, w, 1), 255, dtype=torch.uint8),
+        out = exported(frame, torch.full((1, h, w, 1), 255, dtype=torch.uint8),
                             torch.zeros(1, h, w, 1, dtype=torch.uint8), torch.tensor([[1.0, 0, 0]]),
                             torch.tensor([[0.5]]))[0, :, :, 0].numpy().astype(np.float64)
     means = out.reshape(h // 8, 8, w // 8, 8).mean((1, 3)).ravel()
     with open(onnx_path, "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
-    with open(GOLDEN, "w") as f:
+    with open(path, "w") as f:
         json.dump({"sha256": sha, "h": h, "w": w, "seed": seed, "blockMeans": [round(float(m), 3) for m in means]}, f)
         f.write("\n")
 
@@ -78,5 +80,5 @@ if __name__ == "__main__":
     export(net, onnx_path)
     if os.path.abspath(ckpt) != os.path.join(HERE, "sketch.pt"):
         shutil.copy(ckpt, os.path.join(HERE, "sketch.pt"))
-    write_golden(net, onnx_path)
+    write_golden(Exported(net), onnx_path)
     print(f"wrote {os.path.relpath(onnx_path)}, sketch.pt and the test golden")

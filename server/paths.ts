@@ -12,7 +12,12 @@ function findRepoRoot(from: string): string {
 }
 
 export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-export const defaultModelPath = join(repoRoot, "models", "sketch.onnx");
+/** The committed models: the float original (GPU execution providers) and its int8 quantization
+ *  (models/quantize.py), which CPU sessions run by default. */
+export const modelPaths = {
+  float: join(repoRoot, "models", "sketch.onnx"),
+  int8: join(repoRoot, "models", "sketch-int8.onnx"),
+};
 export const clientDir = join(repoRoot, "dist", "client");
 export const defaultDataDir = join(repoRoot, "data");
 export const defaultMediasoupWorkerBin = join(

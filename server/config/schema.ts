@@ -5,7 +5,7 @@
 // is expected so bad values read `invalid --port "abc": expected an integer 1-65535`.
 import { availableParallelism } from "node:os";
 import { z } from "zod";
-import { defaultDataDir, defaultMediasoupWorkerBin, defaultModelPath } from "../paths.js";
+import { defaultDataDir, defaultMediasoupWorkerBin } from "../paths.js";
 
 export function integer(min: number, max: number, fallback: number) {
   const error = `expected an integer ${min}-${max}`;
@@ -69,7 +69,8 @@ export const configSchema = z
       .default("info"),
     ep: z.enum(executionProviders, { error: "expected one of cpu, webgpu, cuda" }).default("cpu"),
     threads: integer(1, 256, 2),
-    model: z.string().min(1, { error: "expected a path to an .onnx file" }).default(defaultModelPath),
+    /** Unset: the committed model for the provider in use (SketchEngine.create). */
+    model: z.string().min(1, { error: "expected a path to an .onnx file" }).optional(),
     dataDir: z.string().min(1, { error: "expected a directory" }).default(defaultDataDir),
     uploadLimit: byteSize(2 * 2 ** 30),
     jobConcurrency: integer(1, 64, 1),

@@ -20,6 +20,7 @@ port.on("message", (m: ToWorker) => inbox.push(m));
 
 const { session, ep } = await openSession(
   init.model,
+  init.cpuModel,
   init.ep,
   init.threads,
   init.stride,

@@ -102,6 +102,8 @@ async function openOn(
 
 export async function openSession(
   model: Uint8Array,
+  /** What a cpu session runs, in the first place or after the fallback. */
+  cpuModel: Uint8Array,
   ep: ExecutionProvider,
   threads: number,
   stride: number,
@@ -127,5 +129,5 @@ export async function openSession(
       warn(`execution provider "${ep}" unavailable (${reason}); falling back to cpu`);
     }
   }
-  return { session: await openOn(model, "cpu", threads, warmup), ep: "cpu" };
+  return { session: await openOn(cpuModel, "cpu", threads, warmup), ep: "cpu" };
 }

@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
-import { defaultModelPath } from "../paths.js";
+import { modelPaths } from "../paths.js";
 import type { BatchOptions } from "./batch.js";
 import { type SketchControls, type StyleName, styleNames } from "./controls.js";
 import { EngineClient } from "./engine-client.js";
@@ -15,6 +15,8 @@ export type { SketchControls, StyleName };
 export { SketchStream };
 
 export interface SketchEngineOptions {
+  /** Default: models/sketch-int8.onnx when the session runs on cpu (also after a GPU provider fell
+   *  back), models/sketch.onnx on a GPU provider. */
   modelPath?: string;
   ep: ExecutionProvider;
   threads: number;
@@ -47,23 +49,23 @@ export class SketchEngine {
   }
 
   static async create(opts: SketchEngineOptions): Promise<SketchEngine> {
-    const path = opts.modelPath ?? defaultModelPath;
-    const model = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read the sketch model ${path}: ${err.code ?? err.message}`);
-    });
+    const cpuPath = opts.modelPath ?? modelPaths.int8;
+    const gpuPath = opts.modelPath ?? modelPaths.float;
+    const cpuModel = await readModel(cpuPath);
+    const model = opts.ep === "cpu" || gpuPath === cpuPath ? cpuModel : await readModel(gpuPath);
     const meta = readModelMetadata(model);
     const stride = Number(meta.stride) || 16;
     const styleCount = meta.styles ? meta.styles.split(",").length : styleNames.length;
     const batchOptions = opts.batch ?? { maxSize: "auto", maxWaitMs: 0 };
     const { client, ep, batchMaxSize } = await EngineClient.start(
-      { model, ep: opts.ep, threads: opts.threads, stride, styleCount, batch: batchOptions },
+      { model, cpuModel, ep: opts.ep, threads: opts.threads, stride, styleCount, batch: batchOptions },
       opts.logger,
     );
     const batch = { maxSize: batchMaxSize, maxWaitMs: batchOptions.maxWaitMs };
     activeEp.reset();
     activeEp.set({ ep }, 1);
     opts.logger.info(
-      { ep, threads: opts.threads, batch, model: path, version: meta.version },
+      { ep, threads: opts.threads, batch, model: ep === "cpu" ? cpuPath : gpuPath, version: meta.version },
       "sketch engine ready",
     );
     return new SketchEngine(client, ep, batch, meta, opts.logger);
@@ -92,4 +94,10 @@ export class SketchEngine {
     for (const s of [...this.streams]) s.close();
     await this.client.close();
   }
+}
+
+async function readModel(path: string): Promise<Uint8Array> {
+  return readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read the sketch model ${path}: ${err.code ?? err.message}`);
+  });
 }

@@ -4,7 +4,9 @@ import type { BatchOptions } from "./batch.js";
 import type { StepControls } from "./frame-step.js";
 
 export interface WorkerInit {
+  /** The model for `ep`, and the one to run if the session ends up on cpu (often the same bytes). */
   model: Uint8Array;
+  cpuModel: Uint8Array;
   ep: ExecutionProvider;
   threads: number;
   stride: number;

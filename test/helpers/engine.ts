@@ -1,12 +1,12 @@
-// The real engine on the real model (SKETCHCAST_MODEL overrides models/sketch.onnx), with its log
+// The real engine on the committed model (SKETCHCAST_MODEL overrides it), with its log
 // lines captured so tests can look at them.
 
 import type { ExecutionProvider } from "../../server/config/schema.js";
 import { SketchEngine } from "../../server/engine/index.js";
 import { createLogger } from "../../server/log.js";
-import { defaultModelPath } from "../../server/paths.js";
 
-export const modelPath = process.env.SKETCHCAST_MODEL ?? defaultModelPath;
+/** Unset: the engine's default for the provider (sketch-int8.onnx on cpu). */
+export const modelPath = process.env.SKETCHCAST_MODEL;
 
 export interface LogLine {
   level: number;

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 
 const models = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "models");
@@ -55,6 +56,37 @@ describe("models/ scripts (--smoke)", () => {
       // Fresh sensor noise per frame must make the per-frame teacher move.
       expect(ev.flicker.teacher).toBeGreaterThan(0);
       expect(ev.stills.per_image.length).toBe(2 * 3);
+    },
+    timeout,
+  );
+
+  it(
+    "quantize.py --smoke writes an int8 model that onnxruntime runs under the same contract",
+    async () => {
+      const out = join(work, "int8.onnx");
+      const r = run("quantize.py", ["--smoke", out]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toContain("smoke ok");
+      const session = await ort.InferenceSession.create(out, { graphOptimizationLevel: "all" });
+      try {
+        expect(session.inputNames).toEqual(["frame", "prev", "mask", "style", "detail"]);
+        const [h, w] = [32, 48];
+        const result = await session.run({
+          frame: new ort.Tensor("uint8", new Uint8Array(h * w * 3).fill(90), [1, h, w, 3]),
+          prev: new ort.Tensor("uint8", new Uint8Array(h * w).fill(255), [1, h, w, 1]),
+          mask: new ort.Tensor("uint8", new Uint8Array(h * w), [1, h, w, 1]),
+          style: new ort.Tensor("float32", Float32Array.of(1, 0, 0), [1, 3]),
+          detail: new ort.Tensor("float32", Float32Array.of(0.5), [1, 1]),
+        });
+        expect(result.sketch?.dims).toEqual([1, h, w, 1]);
+        expect(result.sketch?.type).toBe("uint8");
+      } finally {
+        await session.release();
+      }
+      // Every 3x3/1x1 convolution but the float ones carries int8 weights.
+      const qparams = JSON.parse(readFileSync(join(work, "int8.qparams.json"), "utf8"));
+      expect(Object.keys(qparams)).toContain("stem_rgb:in");
+      expect(qparams["stem_rgb:in"]).toEqual([1, 0]);
     },
     timeout,
   );

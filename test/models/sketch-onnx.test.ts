@@ -1,5 +1,5 @@
-// The committed models/sketch.onnx against its contract (models/README.md) in the runtime that
-// serves it: onnxruntime-node on CPU.
+// The committed models (sketch.onnx, and sketch-int8.onnx that cpu sessions run) against the
+// contract (models/README.md) in the runtime that serves them: onnxruntime-node on CPU.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -8,8 +8,13 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const modelPath = join(root, "models", "sketch.onnx");
-const goldenPath = join(dirname(fileURLToPath(import.meta.url)), "golden.json");
+const here = dirname(fileURLToPath(import.meta.url));
+// Each with the golden its script writes: export.py (PyTorch), quantize.py (PyTorch with the int8
+// model's rounding, which evaluate.py --int8 measures).
+const committed = [
+  { file: "sketch.onnx", golden: "golden.json", script: "models/export.py" },
+  { file: "sketch-int8.onnx", golden: "golden-int8.json", script: "models/quantize.py" },
+];
 
 interface Golden {
   sha256: string;
@@ -110,7 +115,9 @@ function blockMeans(img: Uint8Array, h: number, w: number): number[] {
   return out;
 }
 
-describe("models/sketch.onnx", () => {
+describe.each(committed)("models/$file", ({ file, golden: goldenFile, script }) => {
+  const modelPath = join(root, "models", file);
+  const goldenPath = join(here, goldenFile);
   let session: ort.InferenceSession;
   beforeAll(async () => {
     session = await ort.InferenceSession.create(modelPath, {
@@ -195,16 +202,17 @@ describe("models/sketch.onnx", () => {
     expect(await dist(255)).toBeLessThan((await dist(0)) - 5);
   });
 
-  it("matches PyTorch's output for this exact model file (golden written by models/export.py)", async () => {
+  it(`matches PyTorch's output for this exact model file (golden written by ${script})`, async () => {
     const golden = JSON.parse(readFileSync(goldenPath, "utf8")) as Golden;
     const sha256 = createHash("sha256").update(readFileSync(modelPath)).digest("hex");
-    expect(sha256, "models/sketch.onnx changed without re-running models/export.py").toBe(golden.sha256);
+    expect(sha256, `models/${file} changed without re-running ${script}`).toBe(golden.sha256);
     const r = await session.run(feeds(1, golden.h, golden.w, { seed: golden.seed }));
     const means = blockMeans((r.sketch as ort.Tensor).data as Uint8Array, golden.h, golden.w);
     expect(means.length).toBe(golden.blockMeans.length);
     // onnxruntime and PyTorch differ in float rounding, which flips a few pixels by ±1 level: a
-    // block mean of 64 pixels moves by well under 1. Wrong weights, layout (NHWC/NCHW, H/W swap)
-    // or normalisation move many blocks by tens of levels.
+    // block mean of 64 pixels moves by well under 1 (int8: requantization rounds a little
+    // differently too). Wrong weights, layout (NHWC/NCHW, H/W swap), normalisation or quantization
+    // parameters move many blocks by tens of levels.
     const worst = Math.max(...means.map((m, i) => Math.abs(m - (golden.blockMeans[i] as number))));
     expect(worst).toBeLessThan(1);
     // The frame has a dark disc, a bright bar and gradients: a drawing of it is not flat.
