@@ -71,9 +71,17 @@ export class SketchEngine {
     return new SketchEngine(client, ep, batch, meta, opts.logger);
   }
 
-  createStream(controls: Partial<SketchControls> = {}): SketchStream {
+  /** `maxInFlight` > 1 lets a caller that wants every frame (file conversion) send the next frames
+   *  while one runs, so the worker never waits for the caller's round trip; live streams keep 1. */
+  createStream(controls: Partial<SketchControls> = {}, maxInFlight = 1): SketchStream {
     if (this.closed) throw new Error("sketch engine is closed");
-    const stream = new SketchStream(this, this.client, controls, () => this.streams.delete(stream));
+    const stream = new SketchStream(
+      this,
+      this.client,
+      controls,
+      () => this.streams.delete(stream),
+      maxInFlight,
+    );
     this.streams.add(stream);
     return stream;
   }

@@ -17,7 +17,8 @@ export class SketchStream {
   /** Frames whose temporal state was dropped as a scene cut. */
   sceneCuts = 0;
   private readonly id: number;
-  private busy = false;
+  /** Frames sent to the worker and not yet returned. */
+  private pending = 0;
   private closed = false;
 
   constructor(
@@ -25,6 +26,8 @@ export class SketchStream {
     private readonly client: EngineClient,
     controls: Partial<SketchControls>,
     private readonly onClose: () => void,
+    /** How many frames may be in flight at once (see SketchEngine.createStream). */
+    private readonly maxInFlight = 1,
   ) {
     const given = Object.entries(controls).filter(([, v]) => v !== undefined);
     this.controls = { ...defaultControls, ...Object.fromEntries(given) };
@@ -33,13 +36,13 @@ export class SketchStream {
   }
 
   /**
-   * rgb24 frame in → gray sketch (width*height bytes, 0 = black … 255 = paper) out. One frame at a
-   * time: a call while the previous one is still running rejects (drop the frame instead of queueing).
-   * The frame is copied; the caller keeps it.
+   * rgb24 frame in → gray sketch (width*height bytes, 0 = black … 255 = paper) out, in call order.
+   * A call while maxInFlight frames are still running rejects (live: drop the frame instead of
+   * queueing it). The frame is copied before this returns; the caller keeps it.
    */
   async process(frame: Uint8Array, width: number, height: number): Promise<Uint8Array> {
     if (this.closed) throw new Error("sketch stream is closed");
-    if (this.busy) throw new Error("sketch stream is busy with the previous frame");
+    if (this.pending >= this.maxInFlight) throw new Error("sketch stream is busy with the previous frame");
     const problem = frameSizeProblem(width, height);
     if (problem) throw new FrameSizeError(problem);
     if (frame.length !== width * height * 3) {
@@ -50,7 +53,7 @@ export class SketchStream {
     const controls = { ...this.controls };
     checkControls(controls);
     const style = this.engine.styleVector(controls.style);
-    this.busy = true;
+    this.pending++;
     try {
       const done = await this.client.process({
         stream: this.id,
@@ -70,7 +73,7 @@ export class SketchStream {
       framesProcessed.inc();
       return new Uint8Array(done.sketch);
     } finally {
-      this.busy = false;
+      this.pending--;
     }
   }
 

@@ -146,6 +146,27 @@ describe("frame sizes", () => {
     s.close();
   });
 
+  it("rejects a frame while the previous one runs, or up to maxInFlight frames in call order", async () => {
+    const one = engine.createStream();
+    const first = one.process(clip[0] as Uint8Array, W, H);
+    await expect(one.process(clip[1] as Uint8Array, W, H)).rejects.toThrow(/busy/);
+    await first;
+    one.close();
+
+    const sequential = engine.createStream();
+    const expected: Uint8Array[] = [];
+    for (const f of clip) expected.push(await sequential.process(f, W, H));
+    sequential.close();
+    const three = engine.createStream({}, 3);
+    const running = clip.slice(0, 3).map((f) => three.process(f, W, H));
+    await expect(three.process(clip[3] as Uint8Array, W, H)).rejects.toThrow(/busy/);
+    const got = await Promise.all(running);
+    got.push(await three.process(clip[3] as Uint8Array, W, H));
+    three.close();
+    // Same temporal chain as one frame at a time: each frame saw its predecessor's drawing.
+    expect(got).toEqual(expected);
+  });
+
   it("refuses absurd sizes, wrong lengths, and work after close", async () => {
     const s = engine.createStream();
     await expect(s.process(new Uint8Array(3), 20000, 20000)).rejects.toThrow(FrameSizeError);
