@@ -1,5 +1,6 @@
 // `npm run bench -- flow`: TemporalWarp.next() (flow + warp + mask) per frame on a moving synthetic
-// scene, at 640x360 (flow at full resolution) and 1280x720 (flow on a half-size copy).
+// scene, at 640x360 (flow at full resolution) and 1280x720 (flow on a half-size copy); and the part
+// of it that the engine leaves on its JS thread: warp() after analyzeAsync() (flow-ahead.ts).
 import { cpus, loadavg } from "node:os";
 import { TemporalWarp } from "../server/engine/flow/temporal-warp.js";
 import { crop, grayToRgb, texture } from "../test/engine/texture.js";
@@ -33,20 +34,24 @@ function scene(width: number, height: number) {
   return frames;
 }
 
-function run(width: number, height: number, calls: number) {
+async function run(width: number, height: number, calls: number) {
   const frames = scene(width, height);
   const tw = new TemporalWarp(width, height);
   const outPrev = new Uint8Array(width * height);
   const outMask = new Uint8Array(width * height);
   // Ping-pong through the clip so that every step is a small motion, never a jump back to frame 0.
   const order = [...frames.keys(), ...[...frames.keys()].reverse().slice(1, -1)];
+  const at = (i: number): (typeof frames)[number] => {
+    const frame = frames[order[((i % order.length) + order.length) % order.length] as number];
+    if (!frame) throw new Error("bench: frame index out of range");
+    return frame;
+  };
   const wall: number[] = [];
   const cpu: number[] = [];
   const valid: number[] = [];
   let prev: Uint8Array | null = null;
   for (let i = -20; i < calls; i++) {
-    const frame = frames[order[((i % order.length) + order.length) % order.length] as number];
-    if (!frame) throw new Error("bench: frame index out of range");
+    const frame = at(i);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const v = tw.next(frame.rgb, prev, outPrev, outMask);
@@ -60,6 +65,17 @@ function run(width: number, height: number, calls: number) {
     }
     prev = frame.gray;
   }
+  // The same frames split: the analysis on a pool thread, then warp() alone timed.
+  const warpMs: number[] = [];
+  prev = null;
+  for (let i = -20; i < calls; i++) {
+    const frame = at(i);
+    await tw.analyzeAsync(frame.rgb);
+    const t0 = performance.now();
+    tw.warp(prev, outPrev, outMask);
+    if (i >= 0) warpMs.push(performance.now() - t0);
+    prev = frame.gray;
+  }
   tw.close();
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
@@ -71,16 +87,18 @@ function run(width: number, height: number, calls: number) {
     p90_ms: round(percentile(wall, 90)),
     cpu_median_ms: round(median(cpu)),
     mean_valid: round(valid.reduce((a, b) => a + b, 0) / valid.length),
+    warp_median_ms: round(median(warpMs)),
   };
 }
 
 export default async function flowBench(): Promise<BenchSection> {
-  const rows = [run(640, 360, 400), run(1280, 720, 200)];
+  const rows = [await run(640, 360, 400), await run(1280, 720, 200)];
   return {
     name: "flow + warp + mask (TemporalWarp.next)",
     rows,
     notes: [
       "one OpenCV thread; DIS ultrafast; target at 640x360: median <= 4 ms",
+      "warp_median_ms: warp() after analyzeAsync(), the part the engine runs on its JS thread",
       "p10_ms approximates the cost on an idle machine when other processes keep both cores busy",
       `cpu_median_ms is process CPU time per call (less sensitive to other load than wall time); ` +
         `load average at end ${loadavg()

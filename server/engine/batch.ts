@@ -77,12 +77,15 @@ export async function runBatch(
   const ready: { id: number; prepared: PreparedStep }[] = [];
   for (const { m, step } of batch) {
     try {
-      ready.push({ id: m.id, prepared: step.prepare(new Uint8Array(m.frame), m.width, m.height, m) });
+      ready.push({ id: m.id, prepared: await step.prepare(m.id, m) });
     } catch (error) {
       post({ type: "reply", id: m.id, error });
     }
   }
   if (ready.length === 0) return;
+  // ORT's run blocks this thread: let messages already sent arrive first, so that their flow starts
+  // (flow-ahead.ts) and runs on the other core during the run.
+  await new Promise(setImmediate);
   const feeds = ready.map((r) => r.prepared.feeds);
   let sketches: Uint8Array[];
   try {

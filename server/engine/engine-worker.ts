@@ -15,8 +15,25 @@ const port = parentPort;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
+const streams = new Map<number, FrameStep>();
+
+function stepFor(stream: number): FrameStep {
+  let step = streams.get(stream);
+  if (!step) {
+    step = new FrameStep(init.stride);
+    streams.set(stream, step);
+  }
+  return step;
+}
+
+// A frame's flow starts as it arrives, and a reset of the flow lands between the same frames as the
+// reset message; both run ahead of the inbox (flow-ahead.ts).
 const inbox = new Inbox();
-port.on("message", (m: ToWorker) => inbox.push(m));
+port.on("message", (m: ToWorker) => {
+  if (m.type === "process") stepFor(m.stream).ahead.start(m.id, new Uint8Array(m.frame), m.width, m.height);
+  if (m.type === "reset") streams.get(m.stream)?.ahead.reset();
+  inbox.push(m);
+});
 
 const { session, ep } = await openSession(
   init.model,
@@ -27,7 +44,6 @@ const { session, ep } = await openSession(
   init.styleCount,
   (msg) => post({ type: "warn", msg }),
 );
-const streams = new Map<number, FrameStep>();
 const gather = {
   maxSize: resolveBatchSize(init.batch.maxSize, ep),
   maxWaitMs: init.batch.maxWaitMs,
@@ -35,15 +51,6 @@ const gather = {
   peers: (size: string, since: number) =>
     [...streams].filter(([, step]) => step.size === size && step.finishedAt < since).map(([id]) => id),
 };
-
-function stepFor(stream: number): FrameStep {
-  let step = streams.get(stream);
-  if (!step) {
-    step = new FrameStep(init.stride);
-    streams.set(stream, step);
-  }
-  return step;
-}
 
 async function serve(): Promise<void> {
   for (;;) {

@@ -1,16 +1,14 @@
 // One stream's frame step, run inside the engine worker: frames are padded (edge replicate) to the
 // model's stride, warped and sketched at the padded size, and cropped back; the uncropped drawing is
 // kept as the next frame's `prev` (temporal state: previous frame + previous drawing, see
-// flow/temporal-warp.ts). The step is split around the network so that the frames of several
-// streams can share one batched run (batch-runner.ts): prepare() → the network → finish().
-import { TemporalWarp } from "./flow/temporal-warp.js";
-import { cropTopLeft, paddedKey, paddedSize, padEdge } from "./padding.js";
+// flow/temporal-warp.ts). A frame's padding and flow analysis start when it arrives (flow-ahead.ts);
+// the rest is split around the network so that the frames of several streams can share one batched
+// run (batch.ts): prepare() → the network → finish().
+import type { TemporalWarp } from "./flow/temporal-warp.js";
+import { type AnalyzedFrame, FlowAhead } from "./flow-ahead.js";
+import { cropTopLeft, paddedKey } from "./padding.js";
 import type { ModelFeeds } from "./session.js";
 
-/** The addon's limits on a side (flow on larger frames is not supported: such streams run without
- *  temporal conditioning). */
-const warpMinSide = 16;
-const warpMaxSide = 4096;
 /** Scene cut: less of the previous frame than this was found again (models/README.md, step 5). */
 const sceneCutValid = 0.3;
 
@@ -35,13 +33,12 @@ export interface PreparedStep {
   finish(sketch: Uint8Array): StepResult;
 }
 
-/** Buffers and temporal state for one frame size. */
+/** Buffers and temporal state for one frame size (one warp: FlowAhead makes a new one per size). */
 interface SizeState {
   width: number;
   height: number;
   pw: number;
   ph: number;
-  padded: Uint8Array | undefined;
   prev: Uint8Array;
   mask: Uint8Array;
   warp: TemporalWarp | undefined;
@@ -50,35 +47,35 @@ interface SizeState {
 }
 
 export class FrameStep {
+  /** Started by the worker as each frame arrives, reset there as a reset arrives (call order). */
+  readonly ahead: FlowAhead;
   private state: SizeState | undefined;
   /** performance.now() when the stream's last frame finished. */
   finishedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly stride: number) {}
+  constructor(private readonly stride: number) {
+    this.ahead = new FlowAhead(stride);
+  }
 
   /** The padded size ("WxH", padding.ts paddedKey) of the stream's last frame. */
   get size(): string | undefined {
     return this.state && paddedKey(this.state.width, this.state.height, this.stride);
   }
 
-  /** rgb24 frame (already checked for size and length) → the network's inputs: padded, warped. The
-   *  inputs are this stream's buffers, valid until its next prepare(). */
-  prepare(frame: Uint8Array, width: number, height: number, c: StepControls): PreparedStep {
-    const s = this.stateFor(width, height);
-    let input = frame;
-    if (s.padded) {
-      padEdge(frame, width, height, 3, s.pw, s.ph, s.padded);
-      input = s.padded;
-    }
+  /** The frame started as `id` (ahead.start) → the network's inputs: padded, warped. Frames must be
+   *  prepared in the order they were started. The inputs are valid until this stream's next prepare(). */
+  async prepare(id: number, c: StepControls): Promise<PreparedStep> {
+    const f = await this.ahead.take(id);
+    const s = this.stateFor(f);
     let sceneCut = false;
-    if (s.warp) {
+    if (f.warp) {
       const hadPrevious = c.temporal && s.lastSketch !== null;
       // With temporal off the warp still sees every frame, so turning it on finds a previous frame.
-      const valid = s.warp.next(input, c.temporal ? s.lastSketch : null, s.prev, s.mask);
+      const valid = f.warp.warp(c.temporal ? s.lastSketch : null, s.prev, s.mask);
       sceneCut = hadPrevious && valid < sceneCutValid;
     }
     const feeds = {
-      frame: input,
+      frame: f.input,
       prev: s.prev,
       mask: s.mask,
       style: c.style,
@@ -88,42 +85,41 @@ export class FrameStep {
     };
     const finish = (sketch: Uint8Array): StepResult => {
       this.finishedAt = performance.now();
-      s.lastSketch = c.temporal && s.warp ? sketch : null;
-      return { sketch: cropTopLeft(sketch, s.pw, width, height), sceneCut };
+      s.lastSketch = c.temporal && f.warp ? sketch : null;
+      return { sketch: cropTopLeft(sketch, s.pw, f.width, f.height), sceneCut };
     };
     return { feeds, finish };
   }
 
-  /** Drops the temporal state: the next frame is drawn as a first frame. */
+  /** Drops the previous drawing: the next frame is drawn as a first frame. The worker resets the flow
+   *  (ahead.reset) when the reset arrives, and this when its turn comes, between the same two frames. */
   reset(): void {
-    if (!this.state) return;
-    this.state.warp?.reset();
-    this.state.lastSketch = null;
+    if (this.state) this.state.lastSketch = null;
   }
 
   /** Frees the native state. */
   close(): void {
     this.state?.warp?.close();
+    this.ahead.close();
     this.state = undefined;
   }
 
-  /** The state for this frame size; a new size starts over (new warp, no previous frame). */
-  private stateFor(width: number, height: number): SizeState {
-    if (this.state?.width === width && this.state.height === height) return this.state;
-    this.state?.warp?.close();
-    const { pw, ph } = paddedSize(width, height, this.stride);
-    const n = pw * ph;
-    const warps = Math.min(pw, ph) >= warpMinSide && Math.max(pw, ph) <= warpMaxSide;
+  /** The state for this frame's size and warp; a new one starts over (no previous drawing). The old
+   *  warp's frames have all been prepared (a stream's frames come in order): close it. */
+  private stateFor(f: AnalyzedFrame): SizeState {
+    const s = this.state;
+    if (s?.width === f.width && s.height === f.height && s.warp === f.warp) return s;
+    s?.warp?.close();
+    const n = f.pw * f.ph;
     this.state = {
-      width,
-      height,
-      pw,
-      ph,
-      padded: pw === width && ph === height ? undefined : new Uint8Array(n * 3),
+      width: f.width,
+      height: f.height,
+      pw: f.pw,
+      ph: f.ph,
       // Without a warp these stay "no previous frame" for good.
       prev: new Uint8Array(n).fill(255),
       mask: new Uint8Array(n),
-      warp: warps ? new TemporalWarp(pw, ph) : undefined,
+      warp: f.warp,
       lastSketch: null,
     };
     return this.state;

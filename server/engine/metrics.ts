@@ -10,7 +10,7 @@ export const framesProcessed = new Counter({
 
 export const frameMs = new Histogram({
   name: "sketchcast_engine_frame_ms",
-  help: "Per-frame engine time in ms: padding, optical flow + warp, and the network",
+  help: "Per-frame engine time in ms: the network, the warp, and any optical flow still running when the frame's turn came",
   buckets: [5, 10, 20, 30, 40, 60, 80, 120, 200, 400],
   registers: [metrics],
 });

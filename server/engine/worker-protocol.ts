@@ -33,8 +33,9 @@ export interface FrameReply {
   /** The width*height drawing, transferred. */
   sketch: ArrayBuffer;
   sceneCut: boolean;
-  /** The step's time in the worker: its batch's pad and flow + warp of every frame, the network,
-   *  the crop (without the time the frame waited to be run). */
+  /** The step's time in the worker from its batch's start: the wait for any flow analysis still
+   *  running (pad and flow start when a frame arrives, flow-ahead.ts), the warps, the network, the
+   *  crop (without the time the frame waited to be run). */
   ms: number;
 }
 

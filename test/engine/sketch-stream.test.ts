@@ -167,6 +167,31 @@ describe("frame sizes", () => {
     expect(got).toEqual(expected);
   });
 
+  it("draws the same with 3 frames in flight across a reset and resolution changes", async () => {
+    const small = cropRgb(clip[2] as Uint8Array, W, 160, 96);
+    // Each frame's flow runs ahead as it arrives; resets and new sizes must land between the same frames.
+    const steps = [clip[0], clip[1], "reset", clip[2], small, small, clip[3], clip[0]] as (
+      | Uint8Array
+      | "reset"
+    )[];
+    const run = async (inFlight: number) => {
+      const s = engine.createStream({}, inFlight);
+      const out: Promise<Uint8Array>[] = [];
+      for (const f of steps) {
+        if (f === "reset") s.reset();
+        else {
+          // Keep at most `inFlight` frames running, as convert-file does.
+          if (out.length >= inFlight) await out[out.length - inFlight];
+          out.push(f === small ? s.process(f, 160, 96) : s.process(f, W, H));
+        }
+      }
+      const got = await Promise.all(out);
+      s.close();
+      return got;
+    };
+    expect(await run(3)).toEqual(await run(1));
+  });
+
   it("refuses absurd sizes, wrong lengths, and work after close", async () => {
     const s = engine.createStream();
     await expect(s.process(new Uint8Array(3), 20000, 20000)).rejects.toThrow(FrameSizeError);

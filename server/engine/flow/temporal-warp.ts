@@ -7,6 +7,8 @@ import { repoRoot } from "../../paths.js";
 
 interface NativeTemporalWarp {
   next(frameRgb: Uint8Array, prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number;
+  analyzeAsync(frameRgb: Uint8Array): Promise<number>;
+  warp(prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number;
   reset(): void;
   close(): void;
 }
@@ -29,8 +31,12 @@ function loadNative(): NativeModule {
 
 /**
  * Per-stream temporal state: remembers the previous frame and turns it, the current frame and the
- * previous output sketch into the model's `prev` and `mask` inputs. Synchronous, a few ms per frame,
- * one OpenCV thread. Width and height must be integers in [16, 4096].
+ * previous output sketch into the model's `prev` and `mask` inputs. A few ms per frame, one OpenCV
+ * thread. Width and height must be integers in [16, 4096].
+ *
+ * Either next() per frame (synchronous), or the frame's analysis (flow and mask, everything but the
+ * previous drawing) on a libuv pool thread with analyzeAsync() and then warp(): analyses run one at a
+ * time in call order, each queued one starting as the one before ends, without the JS thread.
  */
 export class TemporalWarp {
   readonly width: number;
@@ -49,7 +55,8 @@ export class TemporalWarp {
    *  outMask with 0 and returns 0. Always remembers this frame's gray image as the next call's previous frame.
    *
    *  A return value below 0.3 is a scene cut: outPrev and outMask are then already 255 and 0 (spec step 5).
-   *  prevSketch may be the same buffer as outPrev. Throws TypeError/RangeError on wrong types or sizes. */
+   *  prevSketch may be the same buffer as outPrev. Throws TypeError/RangeError on wrong types or sizes, and an Error
+   *  while analyzeAsync() calls are pending (their analyses are queued for warp()). */
   next(
     frameRgb: Uint8Array,
     prevSketch: Uint8Array | null,
@@ -59,12 +66,26 @@ export class TemporalWarp {
     return this.#native.next(frameRgb, prevSketch, outPrev, outMask);
   }
 
-  /** Forgets the previous frame (scene cut, resolution change). */
+  /** Starts the analysis of the next RGB24 frame (width*height*3) on a pool thread and remembers the frame as the
+   *  next one's previous frame, as next() does. Settles with the fraction of pixels found valid (0 without a previous
+   *  frame); a rejected analysis is not queued for warp(). frameRgb must not be written or transferred until then. */
+  analyzeAsync(frameRgb: Uint8Array): Promise<number> {
+    return this.#native.analyzeAsync(frameRgb);
+  }
+
+  /** next()'s outputs and return value for the oldest analysis not yet warped (throws when its analyzeAsync() has not
+   *  settled): the previous sketch warped into the analyzed frame, or paper and mask 0. */
+  warp(prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number {
+    return this.#native.warp(prevSketch, outPrev, outMask);
+  }
+
+  /** Forgets the previous frame (scene cut, resolution change), between the frames given before and after it. */
   reset(): void {
     this.#native.reset();
   }
 
-  /** Frees the native buffers now rather than at garbage collection; later next()/reset() calls throw. */
+  /** Frees the native buffers now rather than at garbage collection, after waiting for pending analyses (a few ms
+   *  each); later calls throw. */
   close(): void {
     this.#native.close();
   }

@@ -9,7 +9,9 @@
       # gyp write makefiles next to node_modules, outside build/.
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/opencv4"],
       "libraries": ["-lopencv_core", "-lopencv_imgproc", "-lopencv_video"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      # An analyzeAsync() that settles while its worker thread is being terminated can't reach JS:
+      # the swallow define drops that failed throw instead of aborting the process on it.
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"]
     }

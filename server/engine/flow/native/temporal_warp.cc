@@ -1,6 +1,11 @@
 // Runtime temporal inputs for the sketch model (models/README.md, "Runtime temporal inputs"):
 // backward DIS optical flow from the current to the previous frame, the previous output sketch
-// warped into the current frame, and a validity mask. Synchronous: one call costs a few ms.
+// warped into the current frame, and a validity mask. One call costs a few ms.
+//
+// The per-frame work is split in two so that the flow of a stream's next frame can run on a libuv
+// pool thread while the engine's JS thread is blocked in the network run of the current one:
+// analyze (gray, DIS flow, remap maps, photometric mask: everything but the previous drawing) and
+// warp (the previous drawing through those maps, the mask, the scene-cut rule). next() does both.
 #include <napi.h>
 
 #include <opencv2/core.hpp>
@@ -8,9 +13,15 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -29,12 +40,30 @@ bool Overlaps(const uint8_t* a, size_t alen, const uint8_t* b, size_t blen) {
   return a < b + blen && b < a + alen;
 }
 
+// One frame's analysis: what warp() needs besides the previous drawing.
+struct Analysis {
+  cv::Mat map_xy, map_frac;
+  // The validity mask before the scene-cut rule.
+  cv::Mat mask;
+  double fraction = 0;
+  // There was a previous frame and the flow to it was computed.
+  bool flowed = false;
+};
+
+// An analysis's place in call order, and whether reset() was called just before it.
+struct Ticket {
+  uint64_t number;
+  bool reset;
+};
+
 class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
  public:
   static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Function ctor = DefineClass(env, "TemporalWarp",
                                       {
                                           InstanceMethod<&TemporalWarp::Next>("next"),
+                                          InstanceMethod<&TemporalWarp::AnalyzeAsync>("analyzeAsync"),
+                                          InstanceMethod<&TemporalWarp::WarpNext>("warp"),
                                           InstanceMethod<&TemporalWarp::Reset>("reset"),
                                           InstanceMethod<&TemporalWarp::Close>("close"),
                                       });
@@ -75,18 +104,36 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   }
 
   // A Uint8Array argument of exactly `bytes` bytes, returned as its data pointer.
-  static uint8_t* Bytes(const Napi::CallbackInfo& info, size_t i, const char* name, size_t bytes) {
+  static uint8_t* Bytes(const Napi::CallbackInfo& info, const char* method, size_t i, const char* name,
+                        size_t bytes) {
     Napi::Env env = info.Env();
     const Napi::Value v = info[i];
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      throw Napi::TypeError::New(env, std::string("TemporalWarp.next: ") + name + " must be a Uint8Array");
+      throw Napi::TypeError::New(env, std::string(method) + ": " + name + " must be a Uint8Array");
     }
     auto arr = v.As<Napi::Uint8Array>();
     if (arr.ByteLength() != bytes) {
-      throw Napi::RangeError::New(env, std::string("TemporalWarp.next: ") + name + " must be " + std::to_string(bytes) +
+      throw Napi::RangeError::New(env, std::string(method) + ": " + name + " must be " + std::to_string(bytes) +
                                            " bytes, got " + std::to_string(arr.ByteLength()));
     }
     return arr.Data();
+  }
+
+  // The (prevSketch | null, outPrev, outMask) arguments of next() and warp(), from index `first`.
+  struct WarpArgs {
+    uint8_t* sketch;
+    uint8_t* out_prev;
+    uint8_t* out_mask;
+  };
+  WarpArgs WarpArguments(const Napi::CallbackInfo& info, const char* method, size_t first) const {
+    const size_t n = static_cast<size_t>(width_) * height_;
+    const Napi::Value s = info[first];
+    WarpArgs a{s.IsNull() || s.IsUndefined() ? nullptr : Bytes(info, method, first, "prevSketch", n),
+               Bytes(info, method, first + 1, "outPrev", n), Bytes(info, method, first + 2, "outMask", n)};
+    if (Overlaps(a.out_prev, n, a.out_mask, n)) {
+      throw Napi::RangeError::New(info.Env(), std::string(method) + ": outPrev and outMask must not overlap");
+    }
+    return a;
   }
 
   void CheckOpen(Napi::Env env) const {
@@ -100,54 +147,200 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       throw Napi::TypeError::New(env, "TemporalWarp.next expects (frameRgb, prevSketch | null, outPrev, outMask)");
     }
     const size_t n = static_cast<size_t>(width_) * height_;
-    uint8_t* frame = Bytes(info, 0, "frameRgb", n * 3);
-    uint8_t* sketch = info[1].IsNull() || info[1].IsUndefined() ? nullptr : Bytes(info, 1, "prevSketch", n);
-    uint8_t* out_prev = Bytes(info, 2, "outPrev", n);
-    uint8_t* out_mask = Bytes(info, 3, "outMask", n);
-    if (Overlaps(out_prev, n, out_mask, n)) {
-      throw Napi::RangeError::New(env, "TemporalWarp.next: outPrev and outMask must not overlap");
-    }
+    uint8_t* frame = Bytes(info, "TemporalWarp.next", 0, "frameRgb", n * 3);
+    const WarpArgs a = WarpArguments(info, "TemporalWarp.next", 1);
+    // Its analysis goes through the queue that warp() pops: nothing else may be in it.
+    if (!Idle()) throw Napi::Error::New(env, "TemporalWarp.next: analyzeAsync() calls are pending; use warp()");
     try {
-      return Napi::Number::New(env, Compute(frame, sketch, out_prev, out_mask));
+      // Without a sketch there is nothing to warp: skip the flow, as before the split.
+      Analyze(Issue(), frame, a.sketch != nullptr);
+      return Napi::Number::New(env, Warp(a));
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, std::string("TemporalWarp.next: ") + e.what());
     }
   }
 
-  double Compute(uint8_t* frame, uint8_t* sketch, uint8_t* out_prev, uint8_t* out_mask) {
+  Napi::Value AnalyzeAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (info.Length() != 1) throw Napi::TypeError::New(env, "TemporalWarp.analyzeAsync expects (frameRgb)");
     const size_t n = static_cast<size_t>(width_) * height_;
-    // Headers over the JS memory: no copies in or out.
-    cv::Mat rgb(height_, width_, CV_8UC3, frame);
-    cv::Mat prev_out(height_, width_, CV_8UC1, out_prev);
-    cv::Mat mask(height_, width_, CV_8UC1, out_mask);
+    uint8_t* frame = Bytes(info, "TemporalWarp.analyzeAsync", 0, "frameRgb", n * 3);
+    auto* worker = new AnalyzeWorker(env, *this, info.This().As<Napi::Object>(), info[0].As<Napi::Uint8Array>(),
+                                     frame);
+    const Napi::Promise promise = worker->Promise();
+    // The ticket only once nothing can throw before the work is queued: close() waits for every
+    // ticket issued. Queued in call order; libuv may still start them on different pool threads.
+    worker->Queue(Issue());
+    return promise;
+  }
 
-    cv::cvtColor(rgb, gray_cur_, cv::COLOR_RGB2GRAY);
-    if (factor_ > 1) cv::resize(gray_cur_, small_cur_, small_, 0, 0, cv::INTER_AREA);
-
-    double fraction = 0;
-    if (has_prev_ && sketch != nullptr) {
-      cv::Mat prev_sketch(height_, width_, CV_8UC1, sketch);
-      // remap must not read what it writes (it guards only against exact aliasing), and the caller
-      // may hand last frame's output buffer back as outPrev.
-      if (Overlaps(sketch, n, out_prev, n)) {
-        prev_sketch.copyTo(sketch_copy_);
-        prev_sketch = sketch_copy_;
-      }
-      fraction = Warp(prev_sketch, prev_out, mask);
+  Napi::Value WarpNext(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (info.Length() != 3) {
+      throw Napi::TypeError::New(env, "TemporalWarp.warp expects (prevSketch | null, outPrev, outMask)");
     }
-    if (fraction < kSceneCutFraction) {
-      prev_out.setTo(255);
-      mask.setTo(0);
+    const WarpArgs a = WarpArguments(info, "TemporalWarp.warp", 0);
+    try {
+      return Napi::Number::New(env, Warp(a));
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("TemporalWarp.warp: ") + e.what());
+    }
+  }
+
+  // Runs one analysis on a libuv pool thread; the promise settles with its valid fraction.
+  class AnalyzeWorker : public Napi::AsyncWorker {
+   public:
+    AnalyzeWorker(Napi::Env env, TemporalWarp& tw, Napi::Object self, Napi::Uint8Array frame, const uint8_t* data)
+        : Napi::AsyncWorker(env, "TemporalWarp.analyzeAsync"),
+          tw_(tw),
+          // Both stay alive until the worker is deleted on the JS thread: the object's buffers, and
+          // the frame's memory, which the pool thread reads.
+          self_(Napi::Persistent(self)),
+          frame_(Napi::Persistent(frame)),
+          data_(data),
+          deferred_(Napi::Promise::Deferred::New(env)) {}
+
+    Napi::Promise Promise() const { return deferred_.Promise(); }
+
+    void Queue(Ticket ticket) {
+      ticket_ = ticket;
+      Napi::AsyncWorker::Queue();
+    }
+
+   protected:
+    void Execute() override {
+      try {
+        fraction_ = tw_.Analyze(ticket_, data_, true);
+      } catch (const std::exception& e) {
+        SetError(std::string("TemporalWarp.analyzeAsync: ") + e.what());
+      }
+    }
+    void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), fraction_)); }
+    void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+   private:
+    TemporalWarp& tw_;
+    Napi::ObjectReference self_;
+    Napi::Reference<Napi::Uint8Array> frame_;
+    const uint8_t* data_;
+    Ticket ticket_{0, false};
+    Napi::Promise::Deferred deferred_;
+    double fraction_ = 0;
+  };
+
+  // One analysis's turn: those of one object run one at a time in ticket (call) order, whichever
+  // pool threads libuv starts them on, so the next one starts the moment the last one ends. A waiting
+  // one holds a pool thread, but libuv dequeues in order, so the one it waits for is already running.
+  class Turn {
+   public:
+    Turn(TemporalWarp& tw, uint64_t ticket) : tw_(tw) {
+      std::unique_lock<std::mutex> lock(tw_.mutex_);
+      tw_.turn_.wait(lock, [&] { return tw_.serving_ == ticket; });
+    }
+    ~Turn() {
+      {
+        std::lock_guard<std::mutex> lock(tw_.mutex_);
+        ++tw_.serving_;
+      }
+      tw_.turn_.notify_all();
+    }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+   private:
+    TemporalWarp& tw_;
+  };
+
+  // On the JS thread: the next place in call order, carrying a reset() made since the last one.
+  Ticket Issue() {
+    const Ticket t{issued_++, reset_next_};
+    reset_next_ = false;
+    return t;
+  }
+
+  // Every analysis issued has run and been warped.
+  bool Idle() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return serving_ == issued_ && ready_.empty();
+  }
+
+  // Spec steps 1-4 without the previous drawing (the flow only when `flow`), on any thread, in
+  // ticket order; queues the result for warp(). This frame becomes the next one's previous frame.
+  double Analyze(Ticket ticket, const uint8_t* frame, bool flow) {
+    Turn turn(*this, ticket.number);
+    if (ticket.reset) has_prev_ = false;
+    std::unique_ptr<Analysis> a;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!spare_.empty()) {
+        a = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (!a) a = std::make_unique<Analysis>();
+    try {
+      // A header over the JS memory, read only.
+      cv::Mat rgb(height_, width_, CV_8UC3, const_cast<uint8_t*>(frame));
+      cv::cvtColor(rgb, gray_cur_, cv::COLOR_RGB2GRAY);
+      if (factor_ > 1) cv::resize(gray_cur_, small_cur_, small_, 0, 0, cv::INTER_AREA);
+      a->flowed = has_prev_ && flow;
+      a->fraction = a->flowed ? Flow(*a) : 0;
+    } catch (...) {
+      // The previous gray may be half written: the next frame starts over.
+      has_prev_ = false;
+      throw;
     }
     // The current frame becomes the next call's previous one; swapping keeps both buffers alive.
     std::swap(gray_prev_, gray_cur_);
     std::swap(small_prev_, small_cur_);
     has_prev_ = true;
+    const double fraction = a->fraction;
+    std::lock_guard<std::mutex> lock(mutex_);
+    ready_.push_back(std::move(a));
     return fraction;
   }
 
-  // Spec steps 2-4; returns the fraction of pixels with mask >= 128.
-  double Warp(const cv::Mat& prev_sketch, cv::Mat& prev_out, cv::Mat& mask) {
+  // On the JS thread: pops the oldest analysis and writes outPrev and outMask from it. Returns the
+  // valid fraction, or 0 without a previous frame or sketch.
+  double Warp(const WarpArgs& args) {
+    std::unique_ptr<Analysis> a;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ready_.empty()) throw std::runtime_error("no analyzed frame to warp (await analyzeAsync() first)");
+      a = std::move(ready_.front());
+      ready_.pop_front();
+    }
+    const size_t n = static_cast<size_t>(width_) * height_;
+    // Headers over the JS memory: no copies in or out.
+    cv::Mat prev_out(height_, width_, CV_8UC1, args.out_prev);
+    cv::Mat mask(height_, width_, CV_8UC1, args.out_mask);
+    double fraction = 0;
+    if (a->flowed && args.sketch != nullptr) {
+      cv::Mat prev_sketch(height_, width_, CV_8UC1, args.sketch);
+      // remap must not read what it writes (it guards only against exact aliasing), and the caller
+      // may hand last frame's output buffer back as outPrev.
+      if (Overlaps(args.sketch, n, args.out_prev, n)) {
+        prev_sketch.copyTo(sketch_copy_);
+        prev_sketch = sketch_copy_;
+      }
+      cv::remap(prev_sketch, prev_out, a->map_xy, a->map_frac, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                cv::Scalar(255));
+      a->mask.copyTo(mask);
+      fraction = a->fraction;
+    }
+    if (fraction < kSceneCutFraction) {
+      prev_out.setTo(255);
+      mask.setTo(0);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    spare_.push_back(std::move(a));
+    return fraction;
+  }
+
+  // Spec steps 2-4 up to the mask, into `a`; returns the fraction of pixels with mask >= 128.
+  double Flow(Analysis& a) {
     // DIS takes an output flow of the right size and type as its initial guess, which the spec (and
     // the Python side, which passes None) does not do: hand it an empty one every time.
     float scale = 1.f;
@@ -160,15 +353,14 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       flow_.release();
       dis_->calc(gray_cur_, gray_prev_, flow_);
     }
-    BuildMaps(scale);
-    cv::remap(prev_sketch, prev_out, map_xy_, map_frac_, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
-    cv::remap(gray_prev_, warped_gray_, map_xy_, map_frac_, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    BuildMaps(scale, a.map_xy, a.map_frac);
+    cv::remap(gray_prev_, warped_gray_, a.map_xy, a.map_frac, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::absdiff(gray_cur_, warped_gray_, diff_);
     cv::blur(diff_, diff_, cv::Size(5, 5));
     // Saturating conversion computes clip(255 - 16 * (d - 8), 0, 255) exactly.
-    diff_.convertTo(mask, CV_8U, -16, 383);
-    cv::bitwise_and(mask, inside_, mask);
-    cv::threshold(mask, diff_, 127, 255, cv::THRESH_BINARY);
+    diff_.convertTo(a.mask, CV_8U, -16, 383);
+    cv::bitwise_and(a.mask, inside_, a.mask);
+    cv::threshold(a.mask, diff_, 127, 255, cv::THRESH_BINARY);
     const int valid = cv::countNonZero(diff_);
     return static_cast<double>(valid) / (static_cast<double>(width_) * height_);
   }
@@ -176,16 +368,16 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   // One pass over the flow: map = grid + scale * flow (spec step 3) in remap's fixed-point form
   // (what convertMaps(..., CV_16SC2) makes, and what remap makes internally from float maps),
   // plus inside_ = 255 where the map lies within [0, w-1] x [0, h-1], the previous frame.
-  void BuildMaps(float scale) {
-    map_xy_.create(height_, width_, CV_16SC2);
-    map_frac_.create(height_, width_, CV_16UC1);
+  void BuildMaps(float scale, cv::Mat& map_xy, cv::Mat& map_frac) {
+    map_xy.create(height_, width_, CV_16SC2);
+    map_frac.create(height_, width_, CV_16UC1);
     inside_.create(height_, width_, CV_8UC1);
     const float max_x = static_cast<float>(width_ - 1);
     const float max_y = static_cast<float>(height_ - 1);
     for (int y = 0; y < height_; ++y) {
       const float* f = flow_.ptr<float>(y);
-      auto* xy = map_xy_.ptr<int16_t>(y);
-      auto* frac = map_frac_.ptr<uint16_t>(y);
+      auto* xy = map_xy.ptr<int16_t>(y);
+      auto* frac = map_frac.ptr<uint16_t>(y);
       uint8_t* in = inside_.ptr<uint8_t>(y);
       const float fy = static_cast<float>(y);
       int x = 0;
@@ -231,9 +423,10 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     }
   }
 
+  // Applies between the analyses issued before and after it, in call order.
   Napi::Value Reset(const Napi::CallbackInfo& info) {
     CheckOpen(info.Env());
-    has_prev_ = false;
+    reset_next_ = true;
     return info.Env().Undefined();
   }
 
@@ -242,14 +435,21 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     return info.Env().Undefined();
   }
 
-  // Frees every OpenCV buffer now instead of at garbage collection; idempotent.
+  // Frees every OpenCV buffer now instead of at garbage collection; idempotent. Waits for the
+  // analyses still running or queued (a few ms each): they use these buffers.
   void Release(Napi::Env env) {
     if (closed_) return;
     closed_ = true;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      turn_.wait(lock, [&] { return serving_ == issued_; });
+      ready_.clear();
+      spare_.clear();
+    }
     has_prev_ = false;
     dis_.release();
-    for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_,
-                       &map_xy_, &map_frac_, &warped_gray_, &diff_, &sketch_copy_, &inside_}) {
+    for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_, &warped_gray_,
+                       &diff_, &sketch_copy_, &inside_}) {
       m->release();
     }
     Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
@@ -258,11 +458,21 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
 
   int width_ = 0, height_ = 0, factor_ = 1;
   cv::Size small_;
-  bool has_prev_ = false, closed_ = false;
+  // JS thread only.
+  bool closed_ = false, reset_next_ = false;
+  uint64_t issued_ = 0;
   int64_t external_bytes_ = 0;
+  cv::Mat sketch_copy_;
+  // Guarded by mutex_: the ticket being served, finished analyses in call order, recycled ones.
+  std::mutex mutex_;
+  std::condition_variable turn_;
+  uint64_t serving_ = 0;
+  std::deque<std::unique_ptr<Analysis>> ready_;
+  std::vector<std::unique_ptr<Analysis>> spare_;
+  // Used by the analysis holding the turn only.
+  bool has_prev_ = false;
   cv::Ptr<cv::DISOpticalFlow> dis_;
-  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, map_xy_, map_frac_,
-      warped_gray_, diff_, sketch_copy_, inside_;
+  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, warped_gray_, diff_, inside_;
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
