@@ -44,9 +44,11 @@ export interface ConvertResult {
 }
 
 const progressEveryMs = 250;
-/** Frames handed to the engine ahead of the encoder. Measured on 2 cores (10 s 640x360 clip, int8
- *  model, 1 thread, alternating runs): 1.85x real time on average with 1 in flight, 1.92x with 2,
- *  1.99x with 3, 1.95x with 4 (single runs vary by about ±0.1x on this shared box). */
+/** Frames handed to the engine ahead of the encoder; the engine computes their optical flow while
+ *  it draws the frame before (flow-ahead.ts). Measured on 2 cores (10 s 640x360 clip, int8 model,
+ *  1 thread, alternating runs, before the flow ran ahead): 1.85x real time on average with 1 in
+ *  flight, 1.92x with 2, 1.99x with 3, 1.95x with 4 (single runs vary by about ±0.1x); with the flow
+ *  ahead 5 in flight did no better than 3. */
 const inFlight = 3;
 
 export async function convertFile(engine: SketchEngine, o: ConvertOptions): Promise<ConvertResult> {
