@@ -73,8 +73,11 @@ export async function watchFrameGaps(page: Page): Promise<{ stop: () => Promise<
 export async function sketchFrameStats(
   page: Page,
 ): Promise<{ mean: number; paper: number; strokes: number; chroma: number }> {
-  return page.evaluate(`(() => {
+  // videoWidth is known from the stream's metadata before a frame is on screen, and drawImage of a
+  // video without a presented frame draws nothing (all zero): wait for the next presented frame.
+  return page.evaluate(`(async () => {
     const v = document.getElementById("sketch");
+    await new Promise((resolve) => v.requestVideoFrameCallback(() => resolve()));
     const c = document.createElement("canvas");
     c.width = v.videoWidth;
     c.height = v.videoHeight;
