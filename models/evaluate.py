@@ -191,6 +191,8 @@ def evaluate(a, student, stills, size, t0):
     out["synthetic"] = {k: {"abs": float(np.mean([v[0] for v in syn[k]])), "sq": float(np.mean([v[1] for v in syn[k]]))}
                         for k in syn}
     out["flicker"] = {k: float(np.mean(v)) for k, v in flick.items()}
+    out["flicker_by_style"] = {k: {s: float(np.mean(v[i::3])) for i, s in enumerate(STYLE_NAMES) if v[i::3]}
+                               for k, v in flick.items()}
 
     # --- real clips (DIS-medium flow, forward-backward occlusion) -------------------------------
     out["real"] = {}
@@ -221,6 +223,9 @@ def evaluate(a, student, stills, size, t0):
     for k in syn:
         print(f"{k:16s} {out['synthetic'][k]['abs']:8.4f} {out['synthetic'][k]['sq']:8.5f} {out['flicker'][k]:8.4f}" +
               "".join(f" {out['real'][n][k]['abs']:14.4f}" for n in out["real"]))
+    by = out["flicker_by_style"]
+    print("static flicker by style, student (teacher): " +
+          "  ".join(f"{s} {v:.4f} ({by['teacher'][s]:.4f})" for s, v in by["student"].items()))
     print(json.dumps(out["ratios"]))
     with open(a.json, "w") as f:
         json.dump(out, f, indent=1)

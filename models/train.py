@@ -7,10 +7,12 @@ Each step unrolls short clips: frame 0 without a previous drawing, then each fra
 own previous output (rounded to 8 bit, straight-through) warped with DIS-ultrafast flow computed on
 the noisy frames, and the validity mask of the runtime spec (models/temporal.py). Losses:
 fidelity to the teacher on the clean frame (L1 + SSIM) and temporal consistency with the previous
-output warped by the exact flow on non-occluded pixels (Lai et al. 2018).
+output (a fixed target) warped by the exact flow on non-occluded pixels (Lai et al. 2018).
+A guard rolls back to the best recent state if the fidelity loss jumps (CollapseGuard).
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -28,7 +30,7 @@ import video
 from net import SketchNet
 
 
-def make_clip(rng, photos, frames, size, static_p=0.15, temporal_off_p=0.15):
+def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
     """One training clip as numpy arrays (everything the unroll needs)."""
     bg = photos[rng.integers(len(photos))]
     fg = photos[rng.integers(len(photos))]
@@ -88,10 +90,12 @@ def ssim(a, b, k=8):
 
 
 def unroll(net, b):
-    """Losses of one batch of clips (see module docstring)."""
+    """Losses of one batch of clips (see module docstring): fidelity, and temporal per clip [N]
+    (each clip's mean over its valid pixels, so clips with little valid area weigh as much)."""
     n, frames, h, w, _ = b["noisy"].shape
     fid = tmp = 0.0
     prev_out = None
+    per_clip = lambda x: x.sum((1, 2, 3))
     for t in range(frames):
         frame = b["noisy"][:, t].float()
         target = b["target"][:, t].float().unsqueeze(-1) / 255
@@ -107,10 +111,37 @@ def unroll(net, b):
         fid = fid + (o - target).abs().mean() + 0.2 * (1 - ssim(o, target))
         if t > 0:
             valid = b["valid"][:, t].float().unsqueeze(-1)
-            err = (o - warp(prev_out, b["flow"][:, t]) / 255).abs()
-            tmp = tmp + (err * valid).sum() / valid.sum().clamp(min=1)
+            # the past is a fixed target: the present should agree with it, not pull it along
+            err = (o - warp(prev_out.detach(), b["flow"][:, t]) / 255).abs()
+            tmp = tmp + per_clip(err * valid) / per_clip(valid).clamp(min=1)
         prev_out = out
     return fid / frames, tmp / (frames - 1)
+
+
+class CollapseGuard:
+    """Keeps the state with the lowest recent fidelity loss. The unroll on its own outputs can jump
+    into a near-constant drawing (perfectly stable, fid 3-4x worse) that it never leaves, or drift
+    up slowly (seen in three runs at temporal weight 2); when the recent fid exceeds `factor` x the
+    best, go back to that state and halve the LR."""
+
+    def __init__(self, net, opt, factor):
+        self.net, self.opt, self.factor = net, opt, factor
+        self.best, self.best_fid, self.best_step = None, math.inf, 0
+        self.lr_scale, self.rollbacks = 1.0, []
+
+    def observe(self, fid, step):
+        """Call with the mean fid of the steps since the last call; True if it rolled back."""
+        if fid < self.best_fid:
+            self.best = copy.deepcopy((self.net.state_dict(), self.opt.state_dict()))
+            self.best_fid, self.best_step = fid, step
+            return False
+        if fid <= self.factor * self.best_fid:
+            return False
+        self.net.load_state_dict(self.best[0])
+        self.opt.load_state_dict(self.best[1])
+        self.lr_scale *= 0.5
+        self.rollbacks.append({"step": step, "fid": round(fid, 4), "to_step": self.best_step, "lr_scale": self.lr_scale})
+        return True
 
 
 def main():
@@ -121,9 +152,11 @@ def main():
     p.add_argument("--frames", type=int, default=4)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--w-temporal", type=float, default=1.0)
-    p.add_argument("--static-p", type=float, default=0.15, help="share of clips with a still camera")
+    p.add_argument("--w-temporal", type=float, default=2.0)
+    p.add_argument("--static-p", type=float, default=0.3, help="share of clips with a still camera")
     p.add_argument("--widths", default="24,48,96")
+    p.add_argument("--collapse", type=float, default=1.5,
+                   help="roll back to the best state when the recent fid exceeds this multiple of the best")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default="")
     p.add_argument("--out", default=os.path.join(data.HERE, "runs", "main"))
@@ -152,14 +185,17 @@ def main():
     budget = a.minutes * 60
     t_start, cpu_start = time.time(), time.process_time()
     log, hist = [], []
+    guard = CollapseGuard(net, opt, a.collapse)
     for step, b in enumerate(loader):
         progress = a.steps and step / a.steps or (time.time() - t_start) / budget
         if progress >= 1:
             break
-        lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1)))) * min(1, (step + 1) / (5 if a.smoke else 50))
+        lr = a.lr * guard.lr_scale * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1)))) * \
+            min(1, (step + 1) / (5 if a.smoke else 50))
         for g in opt.param_groups:
             g["lr"] = lr
         fid, tmp = unroll(net, b)
+        tmp = tmp.mean()
         loss = fid + a.w_temporal * tmp
         opt.zero_grad()
         loss.backward()
@@ -173,6 +209,8 @@ def main():
                      "temporal": round(t, 4), "lr": round(lr, 6)}
             log.append(entry)
             print(json.dumps(entry), flush=True)
+            if guard.observe(f, step + 1):
+                print(json.dumps({"rollback": guard.rollbacks[-1]}), flush=True)
         if (step + 1) % 200 == 0:
             torch.save({"model": net.state_dict(), "widths": net.widths, "step": step + 1}, os.path.join(a.out, "model.pt"))
     torch.save({"model": net.state_dict(), "widths": net.widths, "step": step}, os.path.join(a.out, "model.pt"))
@@ -180,12 +218,15 @@ def main():
     summary = {"steps": steps, "minutes": round((time.time() - t_start) / 60, 2),
                "ms_per_step": round((time.time() - t_start) * 1000 / max(steps, 1), 1),
                "cpu_ms_per_step": round((time.process_time() - cpu_start) * 1000 / max(steps, 1), 1),
-               "first_fid": float(np.mean([h[0] for h in hist[:5]])), "last_fid": float(np.mean([h[0] for h in hist[-5:]]))}
+               "first_fid": float(np.mean([h[0] for h in hist[:5]])), "last_fid": float(np.mean([h[0] for h in hist[-5:]])),
+               "rollbacks": guard.rollbacks}
     with open(os.path.join(a.out, "train.json"), "w") as f:
         json.dump({"args": vars(a), "summary": summary, "log": log}, f, indent=1)
     print(json.dumps(summary))
     if a.smoke:
         assert summary["last_fid"] < 0.8 * summary["first_fid"], f"loss did not decrease: {summary}"
+        assert guard.observe(2 * a.collapse * guard.best_fid, steps), "a collapse must roll back"
+        assert all(torch.equal(v, guard.best[0][k]) for k, v in net.state_dict().items()) and guard.lr_scale == 0.5
         print("smoke ok")
 
 

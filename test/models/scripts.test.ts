@@ -24,7 +24,7 @@ describe("models/ scripts (--smoke)", () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it(
-    "train.py --smoke learns: fidelity loss falls and a checkpoint is written",
+    "train.py --smoke learns: fidelity loss falls, a collapse rolls back to the best state, a checkpoint is written",
     () => {
       const out = join(work, "run");
       const r = run("train.py", ["--smoke", "--out", out]);
