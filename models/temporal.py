@@ -33,27 +33,43 @@ def dis_flow(g_cur, g_prev, preset=ULTRAFAST):
     return cv2.resize(fs, (w, h), interpolation=cv2.INTER_LINEAR) * f
 
 
+# Spec step 4, zero motion: standing still is used where it explains the picture within this many
+# levels of the flow's residual and the flow is at most this many px long.
+ZERO_MOTION_BIAS = 2
+ZERO_MOTION_MAX_FLOW = 1.0
+
+
 def runtime_mask(g_prev, g_cur, flow):
-    """Spec steps 3-5 without the sketch: (fixed-point remap maps, mask uint8, fraction of
-    mask >= 128). On a scene cut (fraction < 0.3) the mask is all 0."""
+    """Spec steps 3-5 without the sketch: (flow as used, fixed-point remap maps, mask uint8,
+    fraction of mask >= 128). On a scene cut (fraction < 0.3) the mask is all 0."""
     h, w = g_cur.shape
     grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
-    m = grid + flow.astype(np.float32)
-    maps = cv2.convertMaps(m, None, cv2.CV_16SC2)
-    gw = cv2.remap(g_prev, *maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    flow = flow.astype(np.float32)
+    m = grid + flow
+    gw = cv2.remap(g_prev, *cv2.convertMaps(m, None, cv2.CV_16SC2), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     d = cv2.blur(cv2.absdiff(g_cur, gw), (5, 5))
-    mask = np.clip(383 - 16 * d.astype(np.int32), 0, 255).astype(np.uint8)  # 255 - 16 (d - 8)
     inside = (m[..., 0] >= 0) & (m[..., 0] <= w - 1) & (m[..., 1] >= 0) & (m[..., 1] <= h - 1)
+    # On still content DIS returns ~0.3 px of noise (several px in flat areas); warping the drawing
+    # by it resamples it anew every frame, which is flicker.
+    dz = cv2.blur(cv2.absdiff(g_cur, g_prev), (5, 5))
+    zero = (dz.astype(np.int32) <= d.astype(np.int32) + ZERO_MOTION_BIAS) & \
+        ((flow ** 2).sum(-1) <= ZERO_MOTION_MAX_FLOW ** 2)
+    flow = np.where(zero[..., None], np.float32(0), flow)
+    m = grid + flow
+    d = np.where(zero, dz, d)
+    inside |= zero
+    maps = cv2.convertMaps(m, None, cv2.CV_16SC2)
+    mask = np.clip(383 - 16 * d.astype(np.int32), 0, 255).astype(np.uint8)  # 255 - 16 (d - 8)
     mask[~inside] = 0
     fraction = float((mask >= 128).mean())
     if fraction < SCENE_CUT_FRACTION:
         mask[:] = 0
-    return maps, mask, fraction
+    return flow, maps, mask, fraction
 
 
 def warp_and_mask(prev_sketch, g_prev, g_cur, flow):
     """Spec steps 3-5: (prev uint8 [H,W], mask uint8 [H,W]); a scene cut gives prev 255, mask 0."""
-    maps, mask, fraction = runtime_mask(g_prev, g_cur, flow)
+    _, maps, mask, fraction = runtime_mask(g_prev, g_cur, flow)
     if fraction < SCENE_CUT_FRACTION:
         return np.full_like(prev_sketch, 255), mask
     prev = cv2.remap(prev_sketch, *maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
@@ -76,3 +92,38 @@ class TemporalWarp:
             prev, mask = warp_and_mask(prev_sketch, self.g_prev, g, flow)
         self.g_prev = g
         return prev, mask
+
+
+def write_spec_check(out_dir):
+    """Frames and this file's outputs for test/models/temporal-spec.test.ts, which feeds the same
+    frames to the native addon and expects the same bytes: procedural scenes, still and moving,
+    with sensor noise, at full-resolution flow and at a width that is downscaled for the flow."""
+    import json
+    import os
+
+    import data
+    import video
+
+    os.makedirs(out_dir, exist_ok=True)
+    cases = []
+    rng = np.random.default_rng(3)
+    for i, (h, w, static) in enumerate(((180, 320, True), (180, 320, False), (361, 1283, True), (361, 1283, False))):
+        c = video.clip(rng, data.procedural(i, 720, 1600), None, 4, h, w, speed=2.0, static=static, noise=0.6)
+        tw, sketch = TemporalWarp(), None
+        for t, rgb in enumerate(c["noisy"]):
+            prev, mask = tw.next(rgb, sketch)
+            name = f"{i}-{t}"
+            for part, arr in (("rgb", rgb), ("prev", prev), ("mask", mask)):
+                arr.tofile(os.path.join(out_dir, f"{name}.{part}"))
+            if sketch is not None:
+                sketch.tofile(os.path.join(out_dir, f"{name}.sketch"))
+            cases.append({"name": name, "width": w, "height": h, "first": t == 0, "sketch": sketch is not None})
+            sketch = 255 - gray(c["clean"][t])  # any drawing will do; inverted so gray and sketch differ
+    with open(os.path.join(out_dir, "cases.json"), "w") as f:
+        json.dump(cases, f)
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_spec_check(sys.argv[1])

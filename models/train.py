@@ -4,8 +4,9 @@
     python3 models/train.py --smoke                                  # seconds, procedural images
 
 Each step unrolls short clips: frame 0 without a previous drawing, then each frame gets the net's
-own previous output (rounded to 8 bit, straight-through) warped with DIS-ultrafast flow computed on
-the noisy frames, and the validity mask of the runtime spec (models/temporal.py). Losses:
+own previous output (rounded to 8 bit, straight-through) warped with the runtime flow (DIS ultrafast on
+the noisy frames, zero motion where that fits as well) and the validity mask of the runtime spec
+(models/temporal.py). Losses:
 fidelity to the teacher on the clean frame (L1 + SSIM) and temporal consistency with the previous
 output (a fixed target) warped by the exact flow on non-occluded pixels (Lai et al. 2018).
 A guard rolls back to the best recent state if the fidelity loss jumps (CollapseGuard).
@@ -39,16 +40,16 @@ def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
     style = int(rng.choice(3, p=[0.5, 0.25, 0.25]))
     detail = float(rng.uniform(0, 1))
     target = np.stack([teacher.render(f, style, detail) for f in c["clean"]])
-    dis = np.zeros_like(c["flow"])
+    rt_flow = np.zeros_like(c["flow"])
     rt_mask = np.zeros(c["valid"].shape, np.uint8)
     use_prev = np.zeros(frames, bool)
     if rng.uniform() >= temporal_off_p:
         grays = [temporal.gray(f) for f in c["noisy"]]
         for t in range(1, frames):
-            dis[t] = temporal.dis_flow(grays[t], grays[t - 1])
-            _, rt_mask[t], frac = temporal.runtime_mask(grays[t - 1], grays[t], dis[t])
+            dis = temporal.dis_flow(grays[t], grays[t - 1])
+            rt_flow[t], _, rt_mask[t], frac = temporal.runtime_mask(grays[t - 1], grays[t], dis)
             use_prev[t] = frac >= temporal.SCENE_CUT_FRACTION
-    return {"noisy": c["noisy"], "target": target, "dis": dis, "rt_mask": rt_mask, "use_prev": use_prev,
+    return {"noisy": c["noisy"], "target": target, "rt_flow": rt_flow, "rt_mask": rt_mask, "use_prev": use_prev,
             "flow": c["flow"], "valid": c["valid"], "style": np.eye(3, dtype=np.float32)[style],
             "detail": np.float32([detail])}
 
@@ -104,7 +105,7 @@ def unroll(net, b):
         else:
             rounded = prev_out + (torch.round(prev_out) - prev_out).detach()  # straight-through
             use = b["use_prev"][:, t].view(n, 1, 1, 1)
-            prev = torch.where(use, warp(rounded, b["dis"][:, t]), torch.tensor(255.0))
+            prev = torch.where(use, warp(rounded, b["rt_flow"][:, t]), torch.tensor(255.0))
             mask = b["rt_mask"][:, t].float().unsqueeze(-1)
         out = net(frame, prev, mask, b["style"], b["detail"])
         o = out / 255

@@ -32,6 +32,10 @@ constexpr int kMaxSide = 4096;
 constexpr int kMaxFlowWidth = 640;
 // Spec step 5: below this fraction of valid pixels the frame is a scene cut.
 constexpr double kSceneCutFraction = 0.3;
+// Spec step 4 (zero motion): standing still is used where it explains the picture within this many
+// levels of the flow's (blurred) residual and the flow is at most kZeroMotionMaxFlow px long.
+constexpr int kZeroMotionBias = 2;
+constexpr float kZeroMotionMaxFlow = 1.f;
 // Rough bytes per pixel that one instance keeps (grays, flow, remap maps, diffs, DIS pyramids), so
 // V8's garbage collector knows what an unreachable instance holds.
 constexpr int64_t kBytesPerPixel = 48;
@@ -357,6 +361,9 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     cv::remap(gray_prev_, warped_gray_, a.map_xy, a.map_frac, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::absdiff(gray_cur_, warped_gray_, diff_);
     cv::blur(diff_, diff_, cv::Size(5, 5));
+    cv::absdiff(gray_cur_, gray_prev_, still_diff_);
+    cv::blur(still_diff_, still_diff_, cv::Size(5, 5));
+    ApplyZeroMotion(scale, a.map_xy, a.map_frac);
     // Saturating conversion computes clip(255 - 16 * (d - 8), 0, 255) exactly.
     diff_.convertTo(a.mask, CV_8U, -16, 383);
     cv::bitwise_and(a.mask, inside_, a.mask);
@@ -423,6 +430,32 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     }
   }
 
+  // Spec step 4's zero motion: on still content DIS returns ~0.3 px of noise (several px in flat
+  // areas), and warping the drawing by it resamples it anew every frame, which is flicker. Where the
+  // unmoved previous frame matches about as well as the warped one and the flow is short, the maps
+  // become the identity and the mask is computed from the unmoved difference.
+  void ApplyZeroMotion(float scale, cv::Mat& map_xy, cv::Mat& map_frac) {
+    constexpr float max_sq = kZeroMotionMaxFlow * kZeroMotionMaxFlow;
+    for (int y = 0; y < height_; ++y) {
+      const float* f = flow_.ptr<float>(y);
+      const uint8_t* still = still_diff_.ptr<uint8_t>(y);
+      uint8_t* d = diff_.ptr<uint8_t>(y);
+      auto* xy = map_xy.ptr<int16_t>(y);
+      auto* frac = map_frac.ptr<uint16_t>(y);
+      uint8_t* in = inside_.ptr<uint8_t>(y);
+      for (int x = 0; x < width_; ++x) {
+        const float fx = scale * f[2 * x], fy = scale * f[2 * x + 1];
+        if (still[x] <= d[x] + kZeroMotionBias && fx * fx + fy * fy <= max_sq) {
+          xy[2 * x] = static_cast<int16_t>(x);
+          xy[2 * x + 1] = static_cast<int16_t>(y);
+          frac[x] = 0;
+          in[x] = 255;
+          d[x] = still[x];
+        }
+      }
+    }
+  }
+
   // Applies between the analyses issued before and after it, in call order.
   Napi::Value Reset(const Napi::CallbackInfo& info) {
     CheckOpen(info.Env());
@@ -449,7 +482,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     has_prev_ = false;
     dis_.release();
     for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_, &warped_gray_,
-                       &diff_, &sketch_copy_, &inside_}) {
+                       &diff_, &still_diff_, &sketch_copy_, &inside_}) {
       m->release();
     }
     Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
@@ -472,7 +505,8 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   // Used by the analysis holding the turn only.
   bool has_prev_ = false;
   cv::Ptr<cv::DISOpticalFlow> dis_;
-  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, warped_gray_, diff_, inside_;
+  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, warped_gray_, diff_, still_diff_,
+      inside_;
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
