@@ -6,11 +6,13 @@ the contact sheet.
     python3 models/evaluate.py --int8 --json models/eval-int8.json --sheet ''   # the int8 model
 
 Metrics (all on 0..1 intensities):
-- stills: L1 and SSIM of the student (no previous frame) to the teacher, both on the clean photo;
+- stills: L1 and SSIM of the student (no previous frame) to the teacher, both on the clean photo, and
+  the teacher's own change under a 1 px shift of the photo (its screen-fixed texture);
 - synthetic noisy clips: warping error (Lai et al. 2018) with the exact flow and occlusion masks,
   mean |O_t - warp(O_t-1)| (abs) and mean squared (sq) over non-occluded pixels;
 - real clips (vtest.avi, tree.avi): the same with DIS-medium flow and a forward-backward check;
-- static flicker: a still scene with fresh sensor noise per frame, mean temporal std per pixel.
+- static flicker: a still scene with fresh sensor noise per frame, mean temporal std per pixel;
+- slow pan: L1 to the clean teacher late in clips whose camera creeps (< 1 px per frame).
 Methods: teacher per frame (on the noisy input), teacher + flow-warped moving average, student
 without the previous frame (mask 0), student with it (runtime spec: DIS ultrafast, models/temporal.py).
 """
@@ -83,6 +85,18 @@ def warping_error(outs, flows, valids):
     return float(np.mean(ab)), float(np.mean(sq))
 
 
+def teacher_shift_l1(images):
+    """Per style, L1 between the teacher's drawing and its drawing of the photo shifted by one pixel
+    (shifted back): the part of the teacher fixed to the screen, which no drawing that follows the
+    picture can match."""
+    res = {}
+    for s, name in enumerate(STYLE_NAMES):
+        d = [np.abs(teacher.render(img, s, 0.5)[:, 2:-2] / 255 -
+                    np.roll(teacher.render(np.roll(img, 1, 1), s, 0.5), -1, 1)[:, 2:-2] / 255).mean() for img in images]
+        res[name] = float(np.mean(d))
+    return res
+
+
 def run_methods(frames, student, style, detail=0.5):
     """Outputs of the four methods on a list of RGB frames (what the runtime would see)."""
     h, w = frames[0].shape[:2]
@@ -99,6 +113,21 @@ def run_methods(frames, student, style, detail=0.5):
         prev, mask = tw_st.next(f, res["student"][-1] if res["student"] else None)
         res["student"].append(student(f, prev, mask, style, detail))
     return res
+
+
+def slow_pan(rng, bgs, student, clips, frames, size):
+    """Camera moving well under 1 px per frame, where the runtime's zero motion can keep parts of the
+    previous drawing standing while the picture creeps: L1 to the teacher on the clean frames over
+    the last third of each clip, student with and without its previous frame."""
+    l1 = {"student_noprev": [], "student": []}
+    for i in range(clips):
+        c = video.clip(rng, bgs[i % len(bgs)], None, frames, *size, speed=0.3, noise=0.6)
+        res = run_methods(list(c["noisy"]), student, i % 3)
+        for t in range(frames - frames // 3, frames):
+            target = teacher.render(c["clean"][t], i % 3, 0.5) / 255
+            for k in l1:
+                l1[k].append(np.abs(res[k][t] / 255 - target).mean())
+    return {k: float(np.mean(v)) for k, v in l1.items()}
 
 
 def fb_valid(fwd, bwd):
@@ -172,6 +201,7 @@ def evaluate(a, student, stills, size, t0):
     for s in STYLE_NAMES:
         sel = [r for r in rows if r["style"] == s]
         out["stills"][s] = {"l1": float(np.mean([r["l1"] for r in sel])), "ssim": float(np.mean([r["ssim"] for r in sel]))}
+    out["teacher_shift_l1"] = teacher_shift_l1([img for _, img in stills])
 
     # --- synthetic noisy clips (exact flow) and static flicker ---------------------------------
     bgs = [img for _, img in stills]
@@ -193,6 +223,7 @@ def evaluate(a, student, stills, size, t0):
     out["flicker"] = {k: float(np.mean(v)) for k, v in flick.items()}
     out["flicker_by_style"] = {k: {s: float(np.mean(v[i::3])) for i, s in enumerate(STYLE_NAMES) if v[i::3]}
                                for k, v in flick.items()}
+    out["slow_pan"] = slow_pan(np.random.default_rng(99), bgs, student, max(1, a.clips // 2), 3 * a.frames, size)
 
     # --- real clips (DIS-medium flow, forward-backward occlusion) -------------------------------
     out["real"] = {}
@@ -218,11 +249,14 @@ def evaluate(a, student, stills, size, t0):
     print(f"stills (val, 3 styles, detail 0.5): L1 {out['stills']['l1']:.4f}  SSIM {out['stills']['ssim']:.3f}")
     for s in STYLE_NAMES:
         print(f"  {s:9s} L1 {out['stills'][s]['l1']:.4f}  SSIM {out['stills'][s]['ssim']:.3f}")
+    print("teacher, 1 px shift of the photo: " + "  ".join(f"{k} L1 {v:.4f}" for k, v in out["teacher_shift_l1"].items()))
     print(f"{'method':16s} {'syn abs':>8s} {'syn sq':>8s} {'flicker':>8s}" +
           "".join(f" {n + ' abs':>14s}" for n in out["real"]))
     for k in syn:
         print(f"{k:16s} {out['synthetic'][k]['abs']:8.4f} {out['synthetic'][k]['sq']:8.5f} {out['flicker'][k]:8.4f}" +
               "".join(f" {out['real'][n][k]['abs']:14.4f}" for n in out["real"]))
+    print("slow pan (< 1 px/frame), L1 to the clean teacher over the last third: " +
+          "  ".join(f"{k} {v:.4f}" for k, v in out["slow_pan"].items()))
     by = out["flicker_by_style"]
     print("static flicker by style, student (teacher): " +
           "  ".join(f"{s} {v:.4f} ({by['teacher'][s]:.4f})" for s, v in by["student"].items()))
@@ -240,7 +274,7 @@ def evaluate(a, student, stills, size, t0):
         frames = [stills[0][1]] * 3
         assert np.stack([teacher.render(f, 0, 0.5) for f in frames]).std(0).max() == 0
         vals = [out["stills"]["l1"], out["stills"]["ssim"]] + [v["abs"] for v in out["synthetic"].values()] + \
-            list(out["flicker"].values())
+            list(out["flicker"].values()) + list(out["slow_pan"].values()) + list(out["teacher_shift_l1"].values())
         assert all(np.isfinite(v) and -1 <= v <= 1 for v in vals), vals
         assert out["flicker"]["teacher"] > 0, "sensor noise must make the per-frame teacher flicker"
         print("smoke ok")

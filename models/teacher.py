@@ -4,13 +4,18 @@ Lines: XDoG (Winnemöller 2012) on an edge-preserving smoothed luminance, then s
 edge tangent from the structure tensor, a cheap stand-in for Kang's flow-based DoG (2007) that
 joins broken contours. Line darkness grows with edge contrast, so weight follows edge strength and
 strokes taper where an edge fades.
-Tone: graphite hatching whose density follows the image tone (Lu, Xu & Jia 2012 tone map idea) and
-whose direction follows the surface: the structure-tensor tangent picks one of four hatch
-orientations. Bright flat regions stay paper-white.
+Lines are softened by a sub-pixel blur, as graphite is.
+Tone: smooth graphite shading whose darkness follows the image tone (Lu, Xu & Jia 2012 tone map
+idea), modulated by low-contrast hatching whose direction follows the surface (the coarse
+structure-tensor tangent picks among four orientations) and by paper tooth. Bright flat regions
+stay paper-white.
 
-Hatch and grain patterns repeat every 4 px. The student ends in a 4x pixel-shuffle, so it knows
-every output pixel's position modulo 4 and can reproduce them exactly, where a non-periodic
-screen-space texture would only be learnable as its blurred mean.
+Hatching and tooth are fixed to the paper (the screen) and kept faint on purpose: a picture that
+moves under them can't carry them along, so at full contrast they were most of the student's
+error and flicker (a one-pixel shift of the photo changed the old full-contrast hatching by
+L1 0.08). Both repeat every 4 px: the student ends in a 4x pixel-shuffle, so it knows every output
+pixel's position modulo 4 and can reproduce them, where a non-periodic screen texture would only be
+learnable as its blurred mean.
 """
 
 import cv2
@@ -20,6 +25,9 @@ STYLES = ("pencil", "ink", "charcoal")
 
 # One period of a 4-px hatch line across its stroke (dark centre, soft sides).
 _PROFILE = np.array([1.0, 0.35, 0.0, 0.35], np.float32)
+HATCH_CONTRAST = 0.25  # hatching scales the graphite by 1 +- about this
+GRAIN = 0.04  # paper tooth scales it by 1 +- this (charcoal 1.5x)
+LINE_SOFTNESS = 0.6  # Gaussian sigma (px) of the line blur
 
 
 def _hatch_patterns(h, w):
@@ -28,9 +36,9 @@ def _hatch_patterns(h, w):
     return np.stack([_PROFILE[yy % 4], _PROFILE[(xx + yy) % 4], _PROFILE[xx % 4], _PROFILE[(xx - yy) % 4]])
 
 
-def _grain(h, w):
-    """Paper tooth: a fixed 4x4 tile of values around 1."""
-    tile = np.random.default_rng(7).uniform(0.8, 1.2, (4, 4)).astype(np.float32)
+def _grain(h, w, amount):
+    """Paper tooth: a fixed 4x4 tile of values in 1 +- amount."""
+    tile = np.random.default_rng(7).uniform(1 - amount, 1 + amount, (4, 4)).astype(np.float32)
     return np.tile(tile, (h // 4 + 1, w // 4 + 1))[:h, :w]
 
 
@@ -85,24 +93,24 @@ def render(rgb, style="pencil", detail=0.5):
     thresh = 0.016 - 0.012 * detail
     gain = (1.3 if style == 0 else 1.6) / (0.05 - 0.02 * detail)
     line = np.clip(np.tanh(np.maximum(along - thresh, 0) * gain), 0, 1)
+    line = cv2.GaussianBlur(line, (0, 0), LINE_SOFTNESS)
     line_ink = (0.85, 1.0, 0.95)[style]
 
-    # --- tone (hatching) -----------------------------------------------------------------------
-    base = cv2.GaussianBlur(smooth, (0, 0), 1.0 + 1.0 * (style == 2))
+    # --- tone (graphite; hatching and tooth only modulate it, see the module docstring) --------
+    base = cv2.GaussianBlur(smooth, (0, 0), 1.5 + 1.0 * (style == 2))
     darkness = np.clip((0.7 - base) / 0.6, 0, 1) ** 1.2  # bright regions -> 0 = paper
-    pats = _hatch_patterns(h, w)
-    hatch1 = sum(wi * p for wi, p in zip(orient, pats))
-    hatch2 = sum(wi * p for wi, p in zip(orient[2:] + orient[:2], pats))  # perpendicular layer
+    # the hatch direction follows coarser structure than the lines, so noise barely turns it
+    hatch = sum(wi * p for wi, p in zip(_orientation_weights(smooth, 6.0), _hatch_patterns(h, w)))
+    strokes = 1 + HATCH_CONTRAST * (hatch - _PROFILE.mean())
     if style == 0:
-        t1 = np.clip(darkness * 1.5, 0, 1)
+        t1 = np.clip(darkness * 1.4, 0, 1)
         t2 = np.clip((darkness - 0.5) * 2.0, 0, 1)
-        graphite = 0.12 * t1 + 0.38 * t1 * hatch1 + 0.3 * t2 * hatch2
-        graphite = np.clip(graphite * _grain(h, w), 0, 0.9)
+        graphite = np.clip((0.35 * t1 + 0.3 * t2) * strokes * _grain(h, w, GRAIN), 0, 0.9)
     elif style == 1:
-        graphite = 0.95 * np.clip((darkness - 0.8) * 8, 0, 1)  # ink fills only the darkest areas
+        graphite = 0.95 * np.clip((darkness - 0.75) * 5, 0, 1)  # ink fills only the darkest areas
     else:
         t = np.clip(darkness * 1.3, 0, 1) ** 0.8
-        graphite = np.clip(0.8 * t * (0.75 + 0.25 * hatch1) * _grain(h, w), 0, 0.95)
+        graphite = np.clip(0.8 * t * _grain(h, w, 1.5 * GRAIN), 0, 0.95)
 
     out = (1 - line_ink * line) * (1 - graphite)
     return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)

@@ -8,7 +8,7 @@ own previous output (rounded to 8 bit, straight-through) warped with the runtime
 the noisy frames, zero motion where that fits as well) and the validity mask of the runtime spec
 (models/temporal.py). Losses:
 fidelity to the teacher on the clean frame (L1 + SSIM) and temporal consistency with the previous
-output (a fixed target) warped by the exact flow on non-occluded pixels (Lai et al. 2018).
+output warped by the exact flow on non-occluded pixels (Lai et al. 2018).
 A guard rolls back to the best recent state if the fidelity loss jumps (CollapseGuard).
 """
 
@@ -112,8 +112,9 @@ def unroll(net, b):
         fid = fid + (o - target).abs().mean() + 0.2 * (1 - ssim(o, target))
         if t > 0:
             valid = b["valid"][:, t].float().unsqueeze(-1)
-            # the past is a fixed target: the present should agree with it, not pull it along
-            err = (o - warp(prev_out.detach(), b["flow"][:, t]) / 255).abs()
+            # gradients reach the previous output too: pulling each drawing towards its neighbours
+            # trains the fresh path to ignore sensor noise (a detached past flickered more, measured)
+            err = (o - warp(prev_out, b["flow"][:, t]) / 255).abs()
             tmp = tmp + per_clip(err * valid) / per_clip(valid).clamp(min=1)
         prev_out = out
     return fid / frames, tmp / (frames - 1)
