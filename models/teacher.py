@@ -99,10 +99,10 @@ def render(rgb, style="pencil", detail=0.5):
     # --- tone (graphite; hatching and tooth only modulate it, see the module docstring) --------
     base = cv2.GaussianBlur(smooth, (0, 0), 1.5 + 1.0 * (style == 2))
     darkness = np.clip((0.7 - base) / 0.6, 0, 1) ** 1.2  # bright regions -> 0 = paper
-    # the hatch direction follows coarser structure than the lines, so noise barely turns it
-    hatch = sum(wi * p for wi, p in zip(_orientation_weights(smooth, 6.0), _hatch_patterns(h, w)))
-    strokes = 1 + HATCH_CONTRAST * (hatch - _PROFILE.mean())
     if style == 0:
+        # the hatch direction follows coarser structure than the lines, so noise barely turns it
+        hatch = sum(wi * p for wi, p in zip(_orientation_weights(smooth, 6.0), _hatch_patterns(h, w)))
+        strokes = 1 + HATCH_CONTRAST * (hatch - _PROFILE.mean())
         t1 = np.clip(darkness * 1.4, 0, 1)
         t2 = np.clip((darkness - 0.5) * 2.0, 0, 1)
         graphite = np.clip((0.35 * t1 + 0.3 * t2) * strokes * _grain(h, w, GRAIN), 0, 0.9)
