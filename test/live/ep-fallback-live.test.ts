@@ -45,7 +45,7 @@ eps.forEach((ep, i) => {
       expect(s.mean, "mostly paper").toBeGreaterThan(170);
 
       // And keeps coming: frames drawn by the server and decoded by the page over 5 s. The bar is
-      // "flowing", not a frame rate (live-preview.e2e.test.ts holds that): a stalled or dead
+      // "flowing", not a frame rate (`npm run bench -- live` measures that): a stalled or dead
       // pipeline gives ~0, a busy 2-core box still well over 2 fps.
       const [decoded0, stats0] = [await framesDecoded(page), await pipelineStats(page)];
       const t0 = Date.now();
