@@ -3,7 +3,7 @@
 // of it that the engine leaves on its JS thread: warp() after analyzeAsync() (flow-ahead.ts).
 import { cpus, loadavg } from "node:os";
 import { TemporalWarp } from "../server/engine/flow/temporal-warp.js";
-import { crop, grayToRgb, texture } from "../test/engine/texture.js";
+import { crop, grayToRgb, texture } from "../test/helpers/texture.js";
 import { type BenchSection, median, percentile } from "./section.js";
 
 const FRAMES = 30;

@@ -1,14 +1,29 @@
-// Synthetic scenes for the flow tests and benchmark: deterministic, textured enough for optical flow.
+// Synthetic scenes and sensor noise for the flow and model tests and the flow benchmark: deterministic,
+// textured enough for optical flow.
 
-/** A gray value-noise image (four octaves, equalized to 0..255), the same for the same seed. */
-export function texture(width: number, height: number, seed: number): Uint8Array {
+/** Uniform values in [0, 1) from a xorshift32 generator, the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  const rand = (): number => {
+  return () => {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
     return (s >>> 0) / 2 ** 32;
   };
+}
+
+/** `values` (any 8-bit image) plus fresh uniform noise of +-`amplitude` levels, clamped: a camera's
+ *  sensor noise on a still view, different for each seed. */
+export function withSensorNoise(values: Uint8Array, amplitude: number, seed: number): Uint8Array {
+  const rand = seededRandom(seed);
+  return values.map((v) =>
+    Math.min(255, Math.max(0, v + Math.floor(rand() * (2 * amplitude + 1)) - amplitude)),
+  );
+}
+
+/** A gray value-noise image (four octaves, equalized to 0..255), the same for the same seed. */
+export function texture(width: number, height: number, seed: number): Uint8Array {
+  const rand = seededRandom(seed);
   const smooth = (t: number): number => t * t * (3 - 2 * t);
   const acc = new Float32Array(width * height);
   for (const [cell, amp] of [
