@@ -1,6 +1,6 @@
 // `npm run bench -- flow`: TemporalWarp.next() (flow + warp + mask) per frame on a moving synthetic
 // scene, at 640x360 (flow at full resolution) and 1280x720 (flow on a half-size copy); and the part
-// of it that the engine leaves on its JS thread: warp() after analyzeAsync() (flow-ahead.ts).
+// of it that the engine leaves on its JS thread: warp() after analyzeAsync() (flow-ahead.ts), and hold().
 import { cpus, loadavg } from "node:os";
 import { TemporalWarp } from "../server/engine/flow/temporal-warp.js";
 import { crop, grayToRgb, texture } from "../test/helpers/texture.js";
@@ -65,15 +65,25 @@ async function run(width: number, height: number, calls: number) {
     }
     prev = frame.gray;
   }
-  // The same frames split: the analysis on a pool thread, then warp() alone timed.
+  // The same frames split: the analysis on a pool thread, then warp() and hold() alone timed (the
+  // frame's gray image stands in for the network's drawing).
   const warpMs: number[] = [];
+  const holdMs: number[] = [];
+  const drawn = new Uint8Array(width * height);
   prev = null;
   for (let i = -20; i < calls; i++) {
     const frame = at(i);
     await tw.analyzeAsync(frame.rgb);
     const t0 = performance.now();
     tw.warp(prev, outPrev, outMask);
-    if (i >= 0) warpMs.push(performance.now() - t0);
+    const t1 = performance.now();
+    drawn.set(frame.gray);
+    const t2 = performance.now();
+    tw.hold(drawn, outPrev, outMask);
+    if (i >= 0) {
+      warpMs.push(t1 - t0);
+      holdMs.push(performance.now() - t2);
+    }
     prev = frame.gray;
   }
   tw.close();
@@ -88,6 +98,7 @@ async function run(width: number, height: number, calls: number) {
     cpu_median_ms: round(median(cpu)),
     mean_valid: round(valid.reduce((a, b) => a + b, 0) / valid.length),
     warp_median_ms: round(median(warpMs)),
+    hold_median_ms: round(median(holdMs)),
   };
 }
 
@@ -98,7 +109,8 @@ export default async function flowBench(): Promise<BenchSection> {
     rows,
     notes: [
       "one OpenCV thread; DIS ultrafast; target at 640x360: median <= 4 ms",
-      "warp_median_ms: warp() after analyzeAsync(), the part the engine runs on its JS thread",
+      "warp_median_ms, hold_median_ms: warp() after analyzeAsync() and hold() after the network, the parts the " +
+        "engine runs on its JS thread",
       "p10_ms approximates the cost on an idle machine when other processes keep both cores busy",
       `cpu_median_ms is process CPU time per call (less sensitive to other load than wall time); ` +
         `load average at end ${loadavg()

@@ -12,9 +12,12 @@ Metrics (all on 0..1 intensities):
   mean |O_t - warp(O_t-1)| (abs) and mean squared (sq) over non-occluded pixels;
 - real clips (vtest.avi, tree.avi): the same with DIS-medium flow and a forward-backward check;
 - static flicker: a still scene with fresh sensor noise per frame, mean temporal std per pixel;
-- slow pan: L1 to the clean teacher late in clips whose camera creeps (< 1 px per frame).
+- late fidelity: L1 to the clean teacher late in 30-frame clips whose camera creeps (slow pan,
+  < 1 px per frame) or pans (video.py speed 3, as the synthetic clips): what the drawing has become
+  after a second of warping its own past.
 Methods: teacher per frame (on the noisy input), teacher + flow-warped moving average, student
-without the previous frame (mask 0), student with it (runtime spec: DIS ultrafast, models/temporal.py).
+without the previous frame (mask 0), student with it (runtime spec: DIS ultrafast, models/temporal.py,
+and its hold on the output).
 """
 
 import argparse
@@ -97,32 +100,41 @@ def teacher_shift_l1(images):
     return res
 
 
-def run_methods(frames, student, style, detail=0.5):
-    """Outputs of the four methods on a list of RGB frames (what the runtime would see)."""
+METHODS = ("teacher", "teacher_ma", "student_noprev", "student")
+
+
+def run_methods(frames, student, style, detail=0.5, methods=METHODS):
+    """Outputs of the methods on a list of RGB frames (what the runtime would see)."""
     h, w = frames[0].shape[:2]
     blank, none = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8)
-    res = {"teacher": [], "teacher_ma": [], "student_noprev": [], "student": []}
+    res = {k: [] for k in methods}
     tw_ma, tw_st = temporal.TemporalWarp(), temporal.TemporalWarp()
     for f in frames:
-        tf = teacher.render(f, style, detail)
-        res["teacher"].append(tf)
-        prev, mask = tw_ma.next(f, res["teacher_ma"][-1] if res["teacher_ma"] else None)
-        a = 0.5 * mask.astype(np.float32) / 255  # moving average where the warped past is valid
-        res["teacher_ma"].append(np.round(tf + a * (prev.astype(np.float32) - tf)).astype(np.uint8))
-        res["student_noprev"].append(student(f, blank, none, style, detail))
-        prev, mask = tw_st.next(f, res["student"][-1] if res["student"] else None)
-        res["student"].append(student(f, prev, mask, style, detail))
+        if "teacher" in res or "teacher_ma" in res:
+            tf = teacher.render(f, style, detail)
+        if "teacher" in res:
+            res["teacher"].append(tf)
+        if "teacher_ma" in res:
+            prev, mask = tw_ma.next(f, res["teacher_ma"][-1] if res["teacher_ma"] else None)
+            a = 0.5 * mask.astype(np.float32) / 255  # moving average where the warped past is valid
+            res["teacher_ma"].append(np.round(tf + a * (prev.astype(np.float32) - tf)).astype(np.uint8))
+        if "student_noprev" in res:
+            res["student_noprev"].append(student(f, blank, none, style, detail))
+        if "student" in res:
+            prev, mask = tw_st.next(f, res["student"][-1] if res["student"] else None)
+            res["student"].append(tw_st.hold(student(f, prev, mask, style, detail)))
     return res
 
 
-def slow_pan(rng, bgs, student, clips, frames, size):
-    """Camera moving well under 1 px per frame, where the runtime's zero motion can keep parts of the
-    previous drawing standing while the picture creeps: L1 to the teacher on the clean frames over
-    the last third of each clip, student with and without its previous frame."""
+def late_fidelity(rng, bgs, student, clips, frames, size, speed):
+    """L1 to the teacher on the clean frames over the last third of each clip, student with and
+    without its previous frame. Slow (speed 0.3, well under 1 px per frame): zero motion can keep
+    parts of the previous drawing standing while the picture creeps. Faster: each frame resamples
+    the previous drawing, which blurs what the network does not redraw."""
     l1 = {"student_noprev": [], "student": []}
     for i in range(clips):
-        c = video.clip(rng, bgs[i % len(bgs)], None, frames, *size, speed=0.3, noise=0.6)
-        res = run_methods(list(c["noisy"]), student, i % 3)
+        c = video.clip(rng, bgs[i % len(bgs)], None, frames, *size, speed=speed, noise=0.6)
+        res = run_methods(list(c["noisy"]), student, i % 3, methods=tuple(l1))
         for t in range(frames - frames // 3, frames):
             target = teacher.render(c["clean"][t], i % 3, 0.5) / 255
             for k in l1:
@@ -205,7 +217,7 @@ def evaluate(a, student, stills, size, t0):
 
     # --- synthetic noisy clips (exact flow) and static flicker ---------------------------------
     bgs = [img for _, img in stills]
-    syn = {k: [] for k in ("teacher", "teacher_ma", "student_noprev", "student")}
+    syn = {k: [] for k in METHODS}
     flick = {k: [] for k in syn}
     for i in range(a.clips):
         style = i % 3
@@ -223,7 +235,8 @@ def evaluate(a, student, stills, size, t0):
     out["flicker"] = {k: float(np.mean(v)) for k, v in flick.items()}
     out["flicker_by_style"] = {k: {s: float(np.mean(v[i::3])) for i, s in enumerate(STYLE_NAMES) if v[i::3]}
                                for k, v in flick.items()}
-    out["slow_pan"] = slow_pan(np.random.default_rng(99), bgs, student, max(1, a.clips // 2), 3 * a.frames, size)
+    for key, speed in (("slow_pan", 0.3), ("pan", 3.0)):
+        out[key] = late_fidelity(np.random.default_rng(99), bgs, student, max(1, a.clips // 2), 3 * a.frames, size, speed)
 
     # --- real clips (DIS-medium flow, forward-backward occlusion) -------------------------------
     out["real"] = {}
@@ -255,8 +268,9 @@ def evaluate(a, student, stills, size, t0):
     for k in syn:
         print(f"{k:16s} {out['synthetic'][k]['abs']:8.4f} {out['synthetic'][k]['sq']:8.5f} {out['flicker'][k]:8.4f}" +
               "".join(f" {out['real'][n][k]['abs']:14.4f}" for n in out["real"]))
-    print("slow pan (< 1 px/frame), L1 to the clean teacher over the last third: " +
-          "  ".join(f"{k} {v:.4f}" for k, v in out["slow_pan"].items()))
+    for key, label in (("slow_pan", "slow pan (speed 0.3, < 1 px/frame)"), ("pan", "pan (speed 3, as above)")):
+        print(f"{label}, L1 to the clean teacher over the last third: " +
+              "  ".join(f"{k} {v:.4f}" for k, v in out[key].items()))
     by = out["flicker_by_style"]
     print("static flicker by style, student (teacher): " +
           "  ".join(f"{s} {v:.4f} ({by['teacher'][s]:.4f})" for s, v in by["student"].items()))
@@ -274,7 +288,8 @@ def evaluate(a, student, stills, size, t0):
         frames = [stills[0][1]] * 3
         assert np.stack([teacher.render(f, 0, 0.5) for f in frames]).std(0).max() == 0
         vals = [out["stills"]["l1"], out["stills"]["ssim"]] + [v["abs"] for v in out["synthetic"].values()] + \
-            list(out["flicker"].values()) + list(out["slow_pan"].values()) + list(out["teacher_shift_l1"].values())
+            list(out["flicker"].values()) + list(out["slow_pan"].values()) + list(out["pan"].values()) + \
+            list(out["teacher_shift_l1"].values())
         assert all(np.isfinite(v) and -1 <= v <= 1 for v in vals), vals
         assert out["flicker"]["teacher"] > 0, "sensor noise must make the per-frame teacher flicker"
         print("smoke ok")

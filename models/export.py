@@ -17,7 +17,7 @@ import torch
 from net import STRIDE, Exported, SketchNet
 from teacher import STYLES
 
-VERSION = "2.1.0"  # 2: teacher v2, trained with zero motion; .1: the hold (net.py, HOLD)
+VERSION = "2.0.0"  # 2: teacher v2 (smooth graphite, faint hatching and tooth), trained with zero motion
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "test", "models", "golden.json")
 GOLDEN_INT8 = os.path.join(HERE, "..", "test", "models", "golden-int8.json")

@@ -97,18 +97,8 @@ class SketchNet(nn.Module):
         return fresh + a * (prev - fresh)
 
 
-# The hold, in levels at mask 255 (README.md, "The hold"): 3 took static flicker from 0.43x to 0.26x
-# the teacher's and moving-clip warp error from 0.45x to 0.38x; 5 gave 0.20x and 0.35x but lagged
-# more on slow pans (measured with evaluate.py).
-HOLD = 3.0
-
-
 class Exported(nn.Module):
-    """The ONNX contract around SketchNet: uint8 in, uint8 out, normalisation folded, and the hold:
-    the output is the value nearest the warped previous drawing that lies within HOLD * mask / 255
-    levels of what the network drew. Small changes, which on a still view are sensor noise, keep
-    the past exactly; larger ones pass less HOLD. At inference only: in training it would cut the
-    gradient wherever it holds."""
+    """The ONNX contract around SketchNet: uint8 in, uint8 out, normalisation folded."""
 
     def __init__(self, net):
         super().__init__()
@@ -116,11 +106,8 @@ class Exported(nn.Module):
         self.net.fold_normalisation()
 
     def forward(self, frame, prev, mask, style, detail):
-        prev, mask = prev.float(), mask.float()
-        out = self.net(frame.float(), prev, mask, style, detail)
-        hold = mask * mask.new_full((1, 1, 1, 1), HOLD / 255)  # a [1,1,1,1] constant, see SketchNet
-        out = torch.minimum(torch.maximum(prev, out - hold), out + hold)
-        return torch.round(out).to(torch.uint8)  # between prev and the blend: within 0..255
+        out = self.net(frame.float(), prev.float(), mask.float(), style, detail)
+        return torch.round(out).to(torch.uint8)  # already within 0..255: a convex blend of such
 
 
 def macs(net, h=368, w=640):

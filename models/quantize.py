@@ -103,15 +103,15 @@ def qparams(stats):
 
 @torch.no_grad()
 def unroll(exported, frames, style):
-    """Runs the net over a clip as the runtime does (own previous output, runtime warp + mask);
+    """Runs the net over a clip as the runtime does (own previous output, runtime warp + mask, hold);
     returns the last drawing."""
     tw, out = temporal.TemporalWarp(), None
     h, w = frames[0].shape[:2]
     t = lambda a, c: torch.from_numpy(np.ascontiguousarray(a)).view(1, h, w, c)
     for f in frames:
         prev, mask = tw.next(f, out)
-        out = exported(t(f, 3), t(prev, 1), t(mask, 1), torch.eye(3)[style:style + 1],
-                       torch.tensor([[0.5]]))[0, :, :, 0].numpy()
+        out = tw.hold(exported(t(f, 3), t(prev, 1), t(mask, 1), torch.eye(3)[style:style + 1],
+                               torch.tensor([[0.5]]))[0, :, :, 0].numpy())
     return out
 
 

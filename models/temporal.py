@@ -1,4 +1,4 @@
-"""Python reference of the runtime temporal inputs (README.md, "Runtime temporal inputs").
+"""Python reference of the runtime temporal inputs and the hold (README.md, "Runtime temporal inputs").
 
 The server computes the same thing in a native addon (server/engine/flow/) with the same OpenCV
 calls; this file is what evaluation and training use, so the model is measured and trained with
@@ -68,30 +68,58 @@ def runtime_mask(g_prev, g_cur, flow):
 
 
 def warp_and_mask(prev_sketch, g_prev, g_cur, flow):
-    """Spec steps 3-5: (prev uint8 [H,W], mask uint8 [H,W]); a scene cut gives prev 255, mask 0."""
+    """Spec steps 3-5: (prev uint8 [H,W], mask uint8 [H,W], unmoved bool [H,W]); a scene cut gives
+    prev 255, mask 0 and nothing unmoved."""
     _, maps, mask, fraction = runtime_mask(g_prev, g_cur, flow)
     if fraction < SCENE_CUT_FRACTION:
-        return np.full_like(prev_sketch, 255), mask
+        return np.full_like(prev_sketch, 255), mask, np.zeros(mask.shape, bool)
     prev = cv2.remap(prev_sketch, *maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
-    return prev, mask
+    return prev, mask, unmoved(maps)
+
+
+def unmoved(maps):
+    """Where the fixed-point map is the identity: the previous drawing was copied, not resampled."""
+    xy, frac = maps
+    h, w = frac.shape
+    return (xy[..., 0] == np.arange(w)) & (xy[..., 1] == np.arange(h)[:, None]) & (frac == 0)
+
+
+# Spec step 6, the hold: at most this many levels at mask 255.
+HOLD_LEVELS = 3
+
+
+def hold(sketch, prev, mask, still):
+    """Spec step 6, after the network: where the previous drawing was not resampled (`still`), the
+    output is the value nearest `prev` within h = HOLD_LEVELS * mask // 255 levels of the network's
+    drawing, so a change that small (sensor noise on a still view) keeps the past exactly."""
+    h = np.where(still, HOLD_LEVELS * mask.astype(np.int32) // 255, 0)
+    s = sketch.astype(np.int32)
+    return np.clip(prev.astype(np.int32), s - h, s + h).astype(np.uint8)
 
 
 class TemporalWarp:
-    """Per-stream state, like the addon: feed each RGB frame and the previous output sketch."""
+    """Per-stream state, like the addon: feed each RGB frame and the previous output sketch, then
+    hold() the network's drawing of that frame."""
 
     def __init__(self, preset=ULTRAFAST):
         self.preset = preset
         self.g_prev = None
+        self.last = None  # (prev, mask, unmoved) of the last frame, for hold()
 
     def next(self, rgb, prev_sketch):
         g = gray(rgb)
         h, w = g.shape
-        prev, mask = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8)
+        prev, mask, still = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8), np.zeros((h, w), bool)
         if self.g_prev is not None and prev_sketch is not None:
             flow = dis_flow(g, self.g_prev, self.preset)
-            prev, mask = warp_and_mask(prev_sketch, self.g_prev, g, flow)
+            prev, mask, still = warp_and_mask(prev_sketch, self.g_prev, g, flow)
         self.g_prev = g
+        self.last = prev, mask, still
         return prev, mask
+
+    def hold(self, sketch):
+        """Spec step 6 on the network's drawing of the frame given last to next()."""
+        return hold(sketch, *self.last)
 
 
 def write_spec_check(out_dir):
@@ -106,14 +134,16 @@ def write_spec_check(out_dir):
 
     os.makedirs(out_dir, exist_ok=True)
     cases = []
-    rng = np.random.default_rng(3)
+    rng, jitter = np.random.default_rng(3), np.random.default_rng(4)
     for i, (h, w, static) in enumerate(((180, 320, True), (180, 320, False), (361, 1283, True), (361, 1283, False))):
         c = video.clip(rng, data.procedural(i, 720, 1600), None, 4, h, w, speed=2.0, static=static, noise=0.6)
         tw, sketch = TemporalWarp(), None
         for t, rgb in enumerate(c["noisy"]):
             prev, mask = tw.next(rgb, sketch)
             name = f"{i}-{t}"
-            for part, arr in (("rgb", rgb), ("prev", prev), ("mask", mask)):
+            # The network's drawing, for the hold: the warped past, off by up to +-6 levels.
+            drawn = np.clip(prev.astype(np.int32) + jitter.integers(-6, 7, prev.shape), 0, 255).astype(np.uint8)
+            for part, arr in (("rgb", rgb), ("prev", prev), ("mask", mask), ("drawn", drawn), ("held", tw.hold(drawn))):
                 arr.tofile(os.path.join(out_dir, f"{name}.{part}"))
             if sketch is not None:
                 sketch.tofile(os.path.join(out_dir, f"{name}.sketch"))

@@ -85,6 +85,8 @@ export class FrameStep {
     };
     const finish = (sketch: Uint8Array): StepResult => {
       this.finishedAt = performance.now();
+      // The hold (temporal-warp.ts): without it sensor noise redraws a still view every frame.
+      if (c.temporal && f.warp) f.warp.hold(sketch, s.prev, s.mask);
       s.lastSketch = c.temporal && f.warp ? sketch : null;
       return { sketch: cropTopLeft(sketch, s.pw, f.width, f.height), sceneCut };
     };

@@ -262,10 +262,19 @@ describe("TemporalWarp state", () => {
     expect(tw.next(a.rgb, null, out.prev, out.mask)).toBe(0);
     expect(tw.next(b.rgb, a.sketch, out.prev, out.mask)).toBeGreaterThan(0.9);
 
+    // hold(): once per warp, on a drawing of its own.
+    const hold = tw.hold.bind(tw) as (...args: unknown[]) => void;
+    expect(() => hold(out.prev, out.prev, out.mask)).toThrow(/overlap/);
+    expect(() => hold(new Uint8Array(n - 1), out.prev, out.mask)).toThrow(RangeError);
+    expect(() => hold(new Float32Array(n), out.prev, out.mask)).toThrow(TypeError);
+    hold(b.sketch.slice(), out.prev, out.mask);
+    expect(() => hold(b.sketch.slice(), out.prev, out.mask)).toThrow(/no warped frame/);
+
     tw.close();
     tw.close();
     expect(() => tw.next(c.rgb, b.sketch, out.prev, out.mask)).toThrow(/close/);
     expect(() => tw.reset()).toThrow(/close/);
+    expect(() => hold(b.sketch.slice(), out.prev, out.mask)).toThrow(/close/);
   });
 });
 

@@ -1,5 +1,5 @@
 // Typed wrapper over the native flow + warp addon (native/temporal_warp.cc), which implements
-// models/README.md "Runtime temporal inputs".
+// models/README.md "Runtime temporal inputs" (and step 6, the hold, on the network's output).
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -9,6 +9,7 @@ interface NativeTemporalWarp {
   next(frameRgb: Uint8Array, prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number;
   analyzeAsync(frameRgb: Uint8Array): Promise<number>;
   warp(prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number;
+  hold(sketch: Uint8Array, prev: Uint8Array, mask: Uint8Array): void;
   reset(): void;
   close(): void;
 }
@@ -77,6 +78,14 @@ export class TemporalWarp {
    *  settled): the previous sketch warped into the analyzed frame, or paper and mask 0. */
   warp(prevSketch: Uint8Array | null, outPrev: Uint8Array, outMask: Uint8Array): number {
     return this.#native.warp(prevSketch, outPrev, outMask);
+  }
+
+  /** Spec step 6, in place on the network's drawing (width*height) of the frame warped last by next() or warp(),
+   *  given that call's outPrev and outMask: where the previous drawing was copied rather than resampled, a change
+   *  of at most 3 levels (at mask 255) keeps the previous drawing, a larger one passes 3 levels short. Once per warp;
+   *  throws without one. */
+  hold(sketch: Uint8Array, prev: Uint8Array, mask: Uint8Array): void {
+    this.#native.hold(sketch, prev, mask);
   }
 
   /** Forgets the previous frame (scene cut, resolution change), between the frames given before and after it. */

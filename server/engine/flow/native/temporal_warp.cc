@@ -6,6 +6,7 @@
 // pool thread while the engine's JS thread is blocked in the network run of the current one:
 // analyze (gray, DIS flow, remap maps, photometric mask: everything but the previous drawing) and
 // warp (the previous drawing through those maps, the mask, the scene-cut rule). next() does both.
+// After the network, hold() applies the spec's step 6 to its drawing of the frame warped last.
 #include <napi.h>
 
 #include <opencv2/core.hpp>
@@ -36,6 +37,8 @@ constexpr double kSceneCutFraction = 0.3;
 // levels of the flow's (blurred) residual and the flow is at most kZeroMotionMaxFlow px long.
 constexpr int kZeroMotionBias = 2;
 constexpr float kZeroMotionMaxFlow = 1.f;
+// Spec step 6 (the hold): at most this many levels at mask 255.
+constexpr int kHoldLevels = 3;
 // Rough bytes per pixel that one instance keeps (grays, flow, remap maps, diffs, DIS pyramids), so
 // V8's garbage collector knows what an unreachable instance holds.
 constexpr int64_t kBytesPerPixel = 48;
@@ -49,6 +52,8 @@ struct Analysis {
   cv::Mat map_xy, map_frac;
   // The validity mask before the scene-cut rule.
   cv::Mat mask;
+  // 255 where the map is the identity: the previous drawing is copied there, not resampled.
+  cv::Mat unmoved;
   double fraction = 0;
   // There was a previous frame and the flow to it was computed.
   bool flowed = false;
@@ -68,6 +73,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
                                           InstanceMethod<&TemporalWarp::Next>("next"),
                                           InstanceMethod<&TemporalWarp::AnalyzeAsync>("analyzeAsync"),
                                           InstanceMethod<&TemporalWarp::WarpNext>("warp"),
+                                          InstanceMethod<&TemporalWarp::Hold>("hold"),
                                           InstanceMethod<&TemporalWarp::Reset>("reset"),
                                           InstanceMethod<&TemporalWarp::Close>("close"),
                                       });
@@ -191,6 +197,32 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, std::string("TemporalWarp.warp: ") + e.what());
     }
+  }
+
+  // hold(sketch, prev, mask), spec step 6 in place on the network's drawing of the frame warped
+  // last, given that frame's outPrev and outMask: where the previous drawing was not resampled,
+  // the value nearest prev within h = kHoldLevels * mask / 255 levels of the drawing.
+  Napi::Value Hold(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (info.Length() != 3) throw Napi::TypeError::New(env, "TemporalWarp.hold expects (sketch, prev, mask)");
+    const size_t n = static_cast<size_t>(width_) * height_;
+    uint8_t* sketch = Bytes(info, "TemporalWarp.hold", 0, "sketch", n);
+    const uint8_t* prev = Bytes(info, "TemporalWarp.hold", 1, "prev", n);
+    const uint8_t* mask = Bytes(info, "TemporalWarp.hold", 2, "mask", n);
+    if (Overlaps(sketch, n, prev, n) || Overlaps(sketch, n, mask, n)) {
+      throw Napi::RangeError::New(env, "TemporalWarp.hold: sketch must not overlap prev or mask");
+    }
+    if (!hold_pending_) throw Napi::Error::New(env, "TemporalWarp.hold: no warped frame to hold (next() or warp() first)");
+    hold_pending_ = false;
+    if (!hold_unmoved_) return env.Undefined();
+    const uint8_t* still = unmoved_.ptr<uint8_t>();
+    for (size_t i = 0; i < n; ++i) {
+      if (!still[i]) continue;
+      const int h = kHoldLevels * mask[i] / 255, s = sketch[i], p = prev[i];
+      sketch[i] = static_cast<uint8_t>(p < s - h ? s - h : p > s + h ? s + h : p);
+    }
+    return env.Undefined();
   }
 
   // Runs one analysis on a libuv pool thread; the promise settles with its valid fraction.
@@ -338,6 +370,10 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       prev_out.setTo(255);
       mask.setTo(0);
     }
+    // What hold() holds: nothing without a previous drawing (mask 0 there anyway).
+    hold_pending_ = true;
+    hold_unmoved_ = fraction >= kSceneCutFraction;
+    if (hold_unmoved_) std::swap(unmoved_, a->unmoved);
     std::lock_guard<std::mutex> lock(mutex_);
     spare_.push_back(std::move(a));
     return fraction;
@@ -363,7 +399,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     cv::blur(diff_, diff_, cv::Size(5, 5));
     cv::absdiff(gray_cur_, gray_prev_, still_diff_);
     cv::blur(still_diff_, still_diff_, cv::Size(5, 5));
-    ApplyZeroMotion(scale, a.map_xy, a.map_frac);
+    ApplyZeroMotion(scale, a.map_xy, a.map_frac, a.unmoved);
     // Saturating conversion computes clip(255 - 16 * (d - 8), 0, 255) exactly.
     diff_.convertTo(a.mask, CV_8U, -16, 383);
     cv::bitwise_and(a.mask, inside_, a.mask);
@@ -433,10 +469,13 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   // Spec step 4's zero motion: on still content DIS returns ~0.3 px of noise (several px in flat
   // areas), and warping the drawing by it resamples it anew every frame, which is flicker. Where the
   // unmoved previous frame matches about as well as the warped one and the flow is short, the maps
-  // become the identity and the mask is computed from the unmoved difference.
-  void ApplyZeroMotion(float scale, cv::Mat& map_xy, cv::Mat& map_frac) {
+  // become the identity and the mask is computed from the unmoved difference. Also marks where the
+  // map is the identity (zero motion, or a flow that rounds to none) for the hold.
+  void ApplyZeroMotion(float scale, cv::Mat& map_xy, cv::Mat& map_frac, cv::Mat& unmoved) {
     constexpr float max_sq = kZeroMotionMaxFlow * kZeroMotionMaxFlow;
+    unmoved.create(height_, width_, CV_8UC1);
     for (int y = 0; y < height_; ++y) {
+      uint8_t* um = unmoved.ptr<uint8_t>(y);
       const float* f = flow_.ptr<float>(y);
       const uint8_t* still = still_diff_.ptr<uint8_t>(y);
       uint8_t* d = diff_.ptr<uint8_t>(y);
@@ -452,6 +491,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
           in[x] = 255;
           d[x] = still[x];
         }
+        um[x] = xy[2 * x] == x && xy[2 * x + 1] == y && frac[x] == 0 ? 255 : 0;
       }
     }
   }
@@ -482,7 +522,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     has_prev_ = false;
     dis_.release();
     for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_, &warped_gray_,
-                       &diff_, &still_diff_, &sketch_copy_, &inside_}) {
+                       &diff_, &still_diff_, &sketch_copy_, &inside_, &unmoved_}) {
       m->release();
     }
     Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
@@ -493,6 +533,9 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   cv::Size small_;
   // JS thread only.
   bool closed_ = false, reset_next_ = false;
+  // hold()'s input: a warp happened since the last hold, and unmoved_ is that frame's.
+  bool hold_pending_ = false, hold_unmoved_ = false;
+  cv::Mat unmoved_;
   uint64_t issued_ = 0;
   int64_t external_bytes_ = 0;
   cv::Mat sketch_copy_;
