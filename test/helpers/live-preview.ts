@@ -21,7 +21,7 @@ export async function openLivePreview(
 }
 
 /** The receiving side's `framesDecoded` (WebRTC inbound-rtp of the sketch stream). */
-export async function framesDecoded(page: Page): Promise<number> {
+async function framesDecoded(page: Page): Promise<number> {
   return page.evaluate(`(async () => {
     const stats = await window.sketchcastLive.rtcStats();
     for (const s of stats.down.values()) if (s.type === "inbound-rtp") return s.framesDecoded ?? 0;
@@ -38,6 +38,24 @@ export interface LivePipelineStats {
 
 export async function pipelineStats(page: Page): Promise<LivePipelineStats> {
   return page.evaluate("window.sketchcastLive.pipelineStats()");
+}
+
+/** Frames over a window of `ms`: decoded by the server (`framesIn`), drawn by it (`framesOut`) and
+ *  decoded by the page (`received`), and the window's length in seconds. */
+export async function countFrames(
+  page: Page,
+  ms: number,
+): Promise<{ seconds: number; framesIn: number; framesOut: number; received: number }> {
+  const [decoded0, stats0] = [await framesDecoded(page), await pipelineStats(page)];
+  const t0 = Date.now();
+  await page.waitForTimeout(ms);
+  const [decoded1, stats1] = [await framesDecoded(page), await pipelineStats(page)];
+  return {
+    seconds: (Date.now() - t0) / 1000,
+    framesIn: stats1.framesIn - stats0.framesIn,
+    framesOut: stats1.framesOut - stats0.framesOut,
+    received: decoded1 - decoded0,
+  };
 }
 
 /**
