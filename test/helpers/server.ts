@@ -29,6 +29,8 @@ export interface StartOptions {
   args?: string[];
   /** How long to wait for /healthz (starting Node + tsx + the model takes seconds on a busy box). */
   readyTimeoutMs?: number;
+  /** The command instead of `node --import tsx server/main.ts` (args appended), e.g. ["npm", "start"]. */
+  command?: string[];
 }
 
 /** One line of the server's JSON log (pino): level 30 info, 40 warn, 50 error. */
@@ -77,7 +79,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const dataDir = opts.dataDir ?? (await tempDataDir());
   const port = await freePort();
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", ...(opts.args ?? [])], {
+  const command = opts.command ?? [process.execPath, "--import", "tsx", "server/main.ts"];
+  const child = spawn(command[0] as string, [...command.slice(1), ...(opts.args ?? [])], {
     cwd: repoRoot,
     env: {
       ...process.env,
