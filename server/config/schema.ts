@@ -74,6 +74,18 @@ export const configSchema = z
     dataDir: z.string().min(1, { error: "expected a directory" }).default(defaultDataDir),
     uploadLimit: byteSize(2 * 2 ** 30),
     jobConcurrency: integer(1, 64, 1),
+    // Limits on what uploads may ask of the server (server/jobs/job-limits.ts, capacity.ts),
+    // checked before a job is queued. Defaults: up to 1080p60, an hour of video.
+    job: z
+      .object({
+        probeTimeoutS: integer(1, 3600, 15),
+        maxPixelRate: integer(1, 2 ** 40, 1920 * 1080 * 60),
+        maxDurationS: integer(1, 10 ** 6, 3600),
+        maxFrames: integer(1, 10 ** 8, 3600 * 60),
+        maxQueued: integer(1, 10_000, 16),
+        diskLimit: byteSize(20 * 2 ** 30),
+      })
+      .prefault({}),
     // Batching across streams (server/engine/batch.ts). maxSize 1 = off; "auto" resolves by the
     // execution provider in use (after any fallback): 1 on cpu (measured: no gain there), 4 on
     // webgpu/cuda. maxWaitMs: how long a frame may wait for other streams' frames to join its run.

@@ -31,6 +31,8 @@ export interface ConvertOptions {
   temporal?: boolean;
   /** Scale frames to this size first. */
   size?: { width: number; height: number };
+  /** How long probing may take (probe()'s default otherwise). */
+  probeTimeoutMs?: number;
   /** Aborting kills both ffmpegs and deletes the partial output. */
   signal?: AbortSignal;
   /** Called at most every 250 ms, and for the last frame. */
@@ -55,7 +57,7 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
   const output = resolve(o.output);
   if (output === resolve(o.input))
     throw new MediaError("unsupported-output", "the output would overwrite the input");
-  const info = await probe(o.input, o.signal);
+  const info = await probe(o.input, { signal: o.signal, timeoutMs: o.probeTimeoutMs });
   const format = outputFormat(output, info.still);
   const { width, height } = o.size ?? info.video;
   const problem = frameSizeProblem(width, height);
@@ -65,15 +67,19 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
   const stop = new AbortController();
   const onAbort = () => stop.abort(o.signal?.reason);
   o.signal?.addEventListener("abort", onAbort, { once: true });
-  const stream = engine.createStream({ style: o.style, detail: o.detail, temporal: o.temporal }, inFlight);
-  const decoder = decodeFile(o.input, { width, height, scale: o.size !== undefined, signal: stop.signal });
+  const stream = engine.createStream(
+    { style: o.style, detail: o.detail, temporal: o.temporal },
+    inFlight,
+    "batch",
+  );
+  const decoder = decodeFile(info, { width, height, scale: o.size !== undefined, signal: stop.signal });
   const encoder = new FileEncoder({
     output,
     format,
     width,
     height,
     frameRate: info.video.frameRate,
-    audioFrom: info.audio ? { path: o.input, codec: info.audio.codec } : undefined,
+    audioFrom: info.audio ? { path: o.input, demuxer: info.demuxer, codec: info.audio.codec } : undefined,
     signal: stop.signal,
   });
   const started = performance.now();
@@ -127,6 +133,8 @@ function readable(err: unknown, input: string): unknown {
   const decodeFailed =
     (err instanceof FfmpegError && /\(decode\)/.test(err.message)) || err instanceof TruncatedFrameError;
   if (!decodeFailed) return err;
-  const detail = (err as Error).message.replace(/^ffmpeg \(decode\) failed: /, "").replace(`${input}: `, "");
+  const detail = (err as Error).message
+    .replace(/^ffmpeg \(decode\) failed: /, "")
+    .replace(/^file:\/dev\/fd\/\d+: /, "");
   return new MediaError("corrupt", `truncated or corrupt input: ${basename(input)} (${detail})`);
 }

@@ -2,6 +2,7 @@
 // another file mapped in as a second input.
 import { once } from "node:events";
 import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
+import { untrustedInputArgs, withInputFile } from "../ffmpeg/untrusted-input.js";
 import type { OutputFormat } from "./output-format.js";
 
 export interface EncodeOptions {
@@ -11,8 +12,8 @@ export interface EncodeOptions {
   height: number;
   /** As ffmpeg writes rates ("30000/1001"): the input's, so frame count and duration match. */
   frameRate: string;
-  /** Take the audio stream of this file (codec as probed). */
-  audioFrom?: { path: string; codec: string };
+  /** Take the audio stream of this (untrusted) file, read with the demuxer and codec it was probed with. */
+  audioFrom?: { path: string; demuxer: string; codec: string };
   /** Frames buffered towards ffmpeg before write() waits for it. Default 4. */
   behind?: number;
   signal?: AbortSignal;
@@ -25,29 +26,31 @@ export class FileEncoder {
   constructor(o: EncodeOptions) {
     const audio = o.audioFrom ? o.format.audio(o.audioFrom.codec) : null;
     this.maxBuffered = (o.behind ?? 4) * o.width * o.height;
-    this.ffmpeg = spawnFfmpeg(
-      [
-        ...[
-          "-f",
-          "rawvideo",
-          "-pix_fmt",
-          "gray",
-          "-s",
-          `${o.width}x${o.height}`,
-          "-framerate",
-          o.frameRate,
-          "-i",
-          "pipe:0",
+    const spawn = (fds: number[]) =>
+      spawnFfmpeg(
+        [
+          ...[
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-s",
+            `${o.width}x${o.height}`,
+            "-framerate",
+            o.frameRate,
+            "-i",
+            "pipe:0",
+          ],
+          ...(audio && o.audioFrom ? untrustedInputArgs(3, o.audioFrom.demuxer) : []),
+          ...["-map", "0:v:0", ...(audio ? ["-map", "1:a:0"] : [])],
+          ...o.format.video,
+          ...(audio ?? []),
+          "-y",
+          o.output,
         ],
-        ...(audio && o.audioFrom ? ["-i", o.audioFrom.path] : []),
-        ...["-map", "0:v:0", ...(audio ? ["-map", "1:a:0"] : [])],
-        ...o.format.video,
-        ...(audio ?? []),
-        "-y",
-        o.output,
-      ],
-      { name: "encode", signal: o.signal },
-    );
+        { name: "encode", signal: o.signal, fds },
+      );
+    this.ffmpeg = audio && o.audioFrom ? withInputFile(o.audioFrom.path, spawn) : spawn([]);
     this.ffmpeg.stdout.resume();
   }
 

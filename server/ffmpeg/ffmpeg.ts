@@ -26,6 +26,8 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   /** ffmpeg's -loglevel; stderr is only kept for error messages. Default "error". */
   logLevel?: string;
+  /** Open file descriptors the child gets as fds 3, 4, … (untrusted media, see untrusted-input.ts). */
+  fds?: number[];
 }
 
 export class FfmpegError extends Error {
@@ -63,7 +65,9 @@ export class FfmpegProcess {
       "-loglevel",
       options.logLevel ?? "error",
     ];
-    this.child = spawn(program, [...global, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(program, [...global, ...args], {
+      stdio: ["pipe", "pipe", "pipe", ...(options.fds ?? [])],
+    }) as ChildProcessByStdio<Writable, Readable, Readable>;
     this.stdin = this.child.stdin;
     this.stdout = this.child.stdout;
     // A dead ffmpeg makes writes fail with EPIPE; that surfaces through wait(), not as a crash.

@@ -1,12 +1,14 @@
 // probe(path): what a media file holds, from ffprobe's JSON. Non-media, empty, broken and absurdly
 // large files become MediaErrors with one readable line. (ffprobe runs directly rather than through
 // fluent-ffmpeg: its probe drops stderr on success, and stderr is where ffmpeg says
-// "Picture size 20000x20000 is invalid".)
+// "Picture size 20000x20000 is invalid".) Only the containers in untrusted-input.ts are accepted,
+// and every probe ends within its timeout.
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { frameSizeProblem } from "../engine/frame-limits.js";
 import { spawnFfprobe } from "./ffmpeg.js";
 import { MediaError } from "./media-error.js";
+import { allowedDemuxer, untrustedInputArgs, withInputFile } from "./untrusted-input.js";
 
 export interface VideoInfo {
   width: number;
@@ -22,6 +24,8 @@ export interface VideoInfo {
 export interface MediaInfo {
   path: string;
   format: string;
+  /** The allowed demuxer that read it: later ffmpegs are forced to use it (untrustedInputArgs). */
+  demuxer: string;
   durationSeconds?: number;
   /** A single picture (png, jpg, …) rather than a video. */
   still: boolean;
@@ -49,24 +53,28 @@ function rate(r: unknown): number | undefined {
   return n && d && Number.isFinite(n / d) ? n / d : undefined;
 }
 
-export async function probe(path: string, signal?: AbortSignal): Promise<MediaInfo> {
+export interface ProbeOptions {
+  /** Kills ffprobe when aborted; probe() then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** ffprobe is killed after this long and the file refused. Default 15 s. */
+  timeoutMs?: number;
+}
+
+export const defaultProbeTimeoutMs = 15_000;
+
+export async function probe(path: string, o: ProbeOptions = {}): Promise<MediaInfo> {
   const name = basename(path);
   const size = await stat(path).then(
-    (s) => (s.isFile() ? s.size : -1),
+    (s) => (s.isFile() ? s.size : -2),
     () => -1,
   );
-  if (size < 0) throw new MediaError("not-media", `not a video or image file: ${name} does not exist`);
+  if (size === -1) throw new MediaError("not-media", `not a video or image file: ${name} does not exist`);
+  // A FIFO or device could block or never end.
+  if (size === -2)
+    throw new MediaError("not-media", `not a video or image file: ${name} is not a regular file`);
   if (size === 0) throw new MediaError("not-media", `not a video or image file: ${name} is empty`);
 
-  const ff = spawnFfprobe(["-show_streams", "-show_format", "-of", "json", path], { name: "probe", signal });
-  ff.stdin.end();
-  let out = "";
-  ff.stdout.setEncoding("utf8").on("data", (t: string) => {
-    out += t;
-  });
-  const { code } = await ff.exited;
-  signal?.throwIfAborted();
-  const stderr = ff.stderrTail();
+  const { code, out, stderr } = await withInputFile(path, (fds) => runFfprobe(fds, name, o));
   const huge = /Picture size (\d+)x(\d+) is invalid/.exec(stderr);
   if (huge)
     throw new MediaError(
@@ -81,6 +89,12 @@ export async function probe(path: string, signal?: AbortSignal): Promise<MediaIn
     if (mp4 || /partial file|truncat|end of file/i.test(stderr)) {
       throw new MediaError("corrupt", `truncated or corrupt input: ${name}`);
     }
+    const refused = /\[(\w+) @ 0x[0-9a-f]+\] Format not on whitelist/.exec(stderr);
+    if (refused)
+      throw new MediaError(
+        "not-media",
+        `not an accepted video or image format: ${name} is ${refused[1]} (playlists, concat lists, manifests and image sequences are refused)`,
+      );
     throw new MediaError("not-media", `not a video or image file: ${name}`);
   }
   const data = JSON.parse(out) as ProbeJson;
@@ -98,7 +112,11 @@ export async function probe(path: string, signal?: AbortSignal): Promise<MediaIn
   }
   const a = streams.find((s) => s.codec_type === "audio");
   const format = String(data.format?.format_name ?? "");
-  const still = /(^|,)image2|_pipe$/.test(format);
+  // ffprobe was given the allowlist, so this is a second line of defence.
+  const demuxer = allowedDemuxer(format);
+  if (!demuxer)
+    throw new MediaError("not-media", `not an accepted video or image format: ${name} is ${format}`);
+  const still = demuxer.endsWith("_pipe");
   // Stills and some containers have no usable rate; 25 is ffmpeg's own default.
   const frameRate = [v.avg_frame_rate, v.r_frame_rate].map(String).find((r) => rate(r)) ?? "25/1";
   const fps = rate(frameRate) as number;
@@ -109,11 +127,44 @@ export async function probe(path: string, signal?: AbortSignal): Promise<MediaIn
   return {
     path,
     format,
+    demuxer,
     durationSeconds,
     still,
     video: { width, height, codec: String(v.codec_name), frameRate, fps, frameCount },
     audio: a ? { codec: String(a.codec_name) } : undefined,
   };
+}
+
+/**
+ * Runs ffprobe on the file open as `fds[0]` and collects its JSON and stderr. It is killed when
+ * `o.signal` aborts (rethrown) or after `o.timeoutMs` (a MediaError): a probe never hangs.
+ */
+export async function runFfprobe(
+  fds: number[],
+  name: string,
+  o: ProbeOptions,
+): Promise<{ code: number | null; out: string; stderr: string }> {
+  const timeoutMs = o.timeoutMs ?? defaultProbeTimeoutMs;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  const ff = spawnFfprobe(["-show_streams", "-show_format", "-of", "json", ...untrustedInputArgs(3)], {
+    name: "probe",
+    signal,
+    fds,
+  });
+  ff.stdin.end();
+  let out = "";
+  ff.stdout.setEncoding("utf8").on("data", (t: string) => {
+    out += t;
+  });
+  const { code } = await ff.exited;
+  o.signal?.throwIfAborted();
+  if (timeout.aborted)
+    throw new MediaError(
+      "timeout",
+      `gave up reading ${name} after ${timeoutMs / 1000} s: not a complete video or image file`,
+    );
+  return { code, out, stderr: ff.stderrTail() };
 }
 
 function tooLarge(width: number, height: number): string {

@@ -18,7 +18,9 @@ export class HttpError extends Error {
 export function jsonErrors(scope: FastifyInstance): void {
   scope.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     const status = err instanceof HttpError ? err.status : (err.statusCode ?? 500);
-    if (status >= 500) request.log.error({ err }, "request failed");
-    void reply.code(status).send({ error: status >= 500 ? "internal error" : err.message });
+    if (status >= 500 && !(err instanceof HttpError)) request.log.error({ err }, "request failed");
+    // Our own 5xx (a full queue, a full disk) say why; unexpected failures do not leak details.
+    const expose = status < 500 || err instanceof HttpError;
+    void reply.code(status).send({ error: expose ? err.message : "internal error" });
   });
 }

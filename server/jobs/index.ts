@@ -30,7 +30,7 @@ export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
     // A file over the limit is cut short rather than thrown, so the handler answers 413 itself.
     await scope.register(multipart, { throwFileSizeLimit: false });
     jsonErrors(scope);
-    jobRoutes(scope, manager, metrics, ctx.config.uploadLimit);
+    jobRoutes(scope, manager, metrics, ctx.config);
   });
   attachJobsNamespace(ctx.io, manager);
   // Close hooks run before the server kills leftover ffmpegs, so our conversions end as

@@ -57,12 +57,13 @@ export class JobManager extends EventEmitter<Events> {
     for (const reason of skipped) this.log.warn({ reason }, "job folder skipped");
     for (const job of jobs) {
       if (FINAL_STATES.has(job.state)) continue;
+      // Whatever happens next, an earlier attempt's partial result is worthless.
+      await this.#removePartials(job.id);
       const upload = await stat(this.store.path(job.id, job.input.file)).catch(() => undefined);
       if (!upload) await this.#finish(job.id, "failed", "the upload was lost while the server was down");
       else if (job.attempts >= MAX_ATTEMPTS)
         await this.#finish(job.id, "failed", `conversion was interrupted ${job.attempts} times; giving up`);
       else {
-        await this.#removePartials(job.id);
         await this.store.update(job.id, { state: "queued" });
         this.log.info({ job: job.id, attempts: job.attempts }, "job resumed after restart");
         this.#enqueue(job.id);

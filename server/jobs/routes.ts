@@ -2,25 +2,36 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/schema.js";
 import { MediaError } from "../ffmpeg/media-error.js";
 import { probe } from "../ffmpeg/probe.js";
+import { diskFull, roomForUpload } from "./capacity.js";
 import { HttpError } from "./http-error.js";
-import { idSchema, type Job, jobOptionsSchema, jobView, RESULT_TYPES, resultFormat } from "./job.js";
+import { idSchema, type Job, jobView, RESULT_TYPES, resultFormat } from "./job.js";
+import { parseJobFields } from "./job-fields.js";
+import { jobLimitProblem } from "./job-limits.js";
 import type { JobManager } from "./manager.js";
 import type { JobMetrics } from "./metrics.js";
 import { sendFile } from "./send-file.js";
 import { receiveUpload } from "./upload.js";
 
-const MEDIA_STATUS = { "not-media": 415, corrupt: 422, "too-large": 422, "unsupported-output": 422 } as const;
+const MEDIA_STATUS = {
+  "not-media": 415,
+  corrupt: 422,
+  "too-large": 422,
+  "unsupported-output": 422,
+  timeout: 422,
+} as const;
 
 /** The HTTP API of conversion jobs (see README "Converting files"). */
 export function jobRoutes(
   scope: FastifyInstance,
   manager: JobManager,
   metrics: JobMetrics,
-  uploadLimit: number,
+  config: Pick<Config, "uploadLimit" | "job">,
 ) {
   const { store } = manager;
+  const { uploadLimit, job: limits } = config;
 
   const find = (rawId: string): Job => {
     const job = idSchema.safeParse(rawId).success ? store.get(rawId) : undefined;
@@ -57,37 +68,53 @@ export function jobRoutes(
     if (!request.isMultipart())
       throw new HttpError(415, "expected a multipart/form-data upload with a file field");
     const id = randomUUID();
-    const dir = await store.reserve(id);
+    let dir: string | undefined;
+    // A client that goes away mid-probe takes its ffprobe with it.
+    const gone = new AbortController();
+    const leave = () => gone.abort(new HttpError(400, "the client went away"));
+    request.raw.once("close", () => request.raw.complete || leave());
+    reply.raw.once("close", () => reply.raw.writableFinished || leave());
+    if (request.raw.destroyed) leave();
     try {
-      const job = await accept(id, dir, request);
+      const room = await roomForUpload(store, limits);
+      dir = await store.reserve(id);
+      const job = await accept(id, dir, request, room, gone.signal);
       return reply.code(201).send(jobView(await manager.submit(job)));
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      if (dir) await rm(dir, { recursive: true, force: true });
       if (err instanceof HttpError) metrics.rejectedUploads.inc({ status: String(err.status) });
       throw err;
     }
   });
 
   /** Receives and checks the upload; the job record it returns is not saved yet. */
-  async function accept(id: string, dir: string, request: Parameters<typeof receiveUpload>[0]): Promise<Job> {
-    const upload = await receiveUpload(request, join(dir, "upload"), uploadLimit);
+  async function accept(
+    id: string,
+    dir: string,
+    request: Parameters<typeof receiveUpload>[0],
+    room: number,
+    signal: AbortSignal,
+  ): Promise<Job> {
+    const upload = await receiveUpload(request, join(dir, "upload"), Math.min(uploadLimit, room), signal);
     const { file } = upload;
     if (!file) throw new HttpError(400, "no file in the upload (send it as the form field 'file')");
+    if (file.truncated && room < uploadLimit)
+      throw new HttpError(507, diskFull(limits.diskLimit - room + file.size, limits.diskLimit));
     if (file.truncated)
       throw new HttpError(413, `the file is larger than the upload limit of ${megabytes(uploadLimit)}`);
     if (file.size === 0) throw new HttpError(400, `${file.name || "the file"} is empty`);
-    const options = jobOptionsSchema.safeParse(upload.fields);
-    if (!options.success) {
-      const issue = options.error.issues[0];
-      throw new HttpError(400, `invalid ${issue?.path.join(".") || "field"}: ${issue?.message}`);
-    }
-    const info = await probe(file.path).catch((err: unknown) => {
-      throw err instanceof MediaError ? new HttpError(MEDIA_STATUS[err.kind], err.message) : err;
-    });
+    const options = parseJobFields(upload.fields);
+    const info = await probe(file.path, { signal, timeoutMs: limits.probeTimeoutS * 1000 }).catch(
+      (err: unknown) => {
+        throw err instanceof MediaError ? new HttpError(MEDIA_STATUS[err.kind], err.message) : err;
+      },
+    );
+    const problem = jobLimitProblem(info, limits);
+    if (problem) throw new HttpError(422, problem);
     return {
       id,
       state: "queued",
-      options: options.data,
+      options,
       input: {
         name: file.name || "upload",
         file: `upload/${file.storedName}`,

@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
+import { HttpError } from "./http-error.js";
 
 export interface ReceivedUpload {
   fields: Record<string, string>;
@@ -12,24 +13,49 @@ export interface ReceivedUpload {
 }
 
 /**
- * Streams a multipart form to disk: the first file part goes into `dir` (at most `limit` bytes; the
- * rest is read and dropped so the client still gets our answer instead of a reset connection),
- * text fields are collected. Fields may come before or after the file.
+ * Streams a multipart form to disk: the file part named `file` goes into `dir` (at most `limit`
+ * bytes; the rest is read and dropped so the client still gets our answer instead of a reset
+ * connection), text fields are collected. Fields may come before or after the file. A form that
+ * cannot be parsed (no boundary, cut short) or carries a file under another name is a 400.
  */
 export async function receiveUpload(
   request: FastifyRequest,
   dir: string,
   limit: number,
+  signal: AbortSignal,
 ): Promise<ReceivedUpload> {
+  // A client that half-closes mid-body leaves the multipart parser waiting forever: stop waiting.
+  const gone = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  try {
+    return await Promise.race([receiveParts(request, dir, limit), gone]);
+  } catch (err) {
+    // Our own answers, multipart limits (413) and disk errors (500) stay what they are; the rest
+    // comes from parsing what the client sent.
+    if (
+      err instanceof HttpError ||
+      (err as { statusCode?: number }).statusCode ||
+      (err as NodeJS.ErrnoException).syscall
+    )
+      throw err;
+    throw new HttpError(400, `not a readable multipart form: ${(err as Error).message}`);
+  }
+}
+
+async function receiveParts(request: FastifyRequest, dir: string, limit: number): Promise<ReceivedUpload> {
   const fields: Record<string, string> = {};
   let file: ReceivedUpload["file"];
+  let misnamed: string | undefined;
   const parts = request.parts({ limits: { fileSize: limit, files: 8, fields: 16 } });
   for await (const part of parts) {
     if (part.type === "field") {
       if (typeof part.value === "string") fields[part.fieldname] = part.value;
       continue;
     }
-    if (file) {
+    if (file || part.fieldname !== "file") {
+      if (part.fieldname !== "file") misnamed ??= part.fieldname;
       await pipeline(part.file, new Writable({ write: (_chunk, _enc, done) => done() }));
       continue;
     }
@@ -45,6 +71,11 @@ export async function receiveUpload(
       truncated: part.file.truncated,
     };
   }
+  if (misnamed !== undefined)
+    throw new HttpError(
+      400,
+      `unexpected file in the form field '${misnamed}' (send it as the form field 'file')`,
+    );
   return { fields, file };
 }
 

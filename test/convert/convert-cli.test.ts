@@ -1,40 +1,17 @@
 // `sketchcast convert` end to end: real ffmpeg, real model, outputs checked with ffprobe; bad input
 // and bad flags end with a non-zero exit and one readable line.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
-import { repoRoot } from "../../server/paths.js";
+import { cliLines as lines, sketchcast } from "../helpers/cli.js";
 import { probeStreams, videoFrames } from "../helpers/ffprobe.js";
 import { makeClip, truncateCopy, writeHugeY4m } from "../helpers/media.js";
 
 let dir: string;
 let clip: string;
-
-interface Run {
-  code: number | null;
-  stderr: string;
-}
-
-/** The CLI from source (node + tsx), so the test needs no build. */
-function sketchcast(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { cwd: repoRoot });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (t: string) => {
-      stderr += t;
-    });
-    child.stdout.resume();
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
-}
-
-/** The non-empty stderr lines other than progress reports. */
-const lines = (r: Run) =>
-  r.stderr.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("converting: "));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "sketchcast-convert-"));

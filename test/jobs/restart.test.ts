@@ -90,6 +90,8 @@ describe("jobs across a server crash", () => {
     const lost = "00000000-0000-4000-8000-000000000002";
     const halfUploaded = "00000000-0000-4000-8000-000000000003";
     await put(crashy, job(crashy, "running", 3));
+    // The third crash's half-written result.
+    await writeFile(join(dir, "jobs", crashy, "result-partial-3.mp4"), "half a video");
     await put(lost, job(lost, "queued", 0), false);
     await put(halfUploaded);
 
@@ -100,6 +102,7 @@ describe("jobs across a server crash", () => {
         state: "failed",
         error: "conversion was interrupted 3 times; giving up",
       });
+      await expect(access(join(dir, "jobs", crashy, "result-partial-3.mp4"))).rejects.toThrow();
       const b = await getJson<JobView>(`${restarted.url}/api/jobs/${lost}`);
       expect(b.body).toMatchObject({
         state: "failed",
