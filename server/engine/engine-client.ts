@@ -11,6 +11,7 @@ import { Worker } from "node:worker_threads";
 import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { StepControls } from "./frame-step.js";
+import type { Priority } from "./live-first.js";
 import { batchSize } from "./metrics.js";
 import type { FrameReply, FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -35,6 +36,7 @@ export interface FrameRequest extends StepControls {
   frame: Uint8Array;
   width: number;
   height: number;
+  priority: Priority;
 }
 
 export class EngineClient {
