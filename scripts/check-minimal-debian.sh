@@ -17,6 +17,9 @@ mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The host's own CAs (e.g. a TLS-inspecting proxy's), which Node is told about as on the host.
+cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+chroot "$root" update-ca-certificates >/dev/null
 clone="$root/root/sketchcast"
 if [ -d "$clone/.git" ]; then
   git -C "$clone" fetch -q "$repo" HEAD && git -C "$clone" reset -q --hard FETCH_HEAD
@@ -25,7 +28,7 @@ else
 fi
 in_chroot() {
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
-    bash -c "cd /root/sketchcast && $1"
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt bash -c "cd /root/sketchcast && $1"
 }
 
 if ! in_chroot 'command -v node' >/dev/null; then
@@ -36,7 +39,8 @@ if ! in_chroot 'command -v node' >/dev/null; then
 fi
 
 echo "== 2. bash scripts/setup.sh && npm start"
-in_chroot "bash scripts/setup.sh && { SKETCHCAST_PORT=$port npm start & npm=\$!; }
+in_chroot "bash scripts/setup.sh || exit 1
+  SKETCHCAST_PORT=$port npm start & npm=\$!
   for i in \$(seq 60); do
     node -e 'fetch(\"http://127.0.0.1:$port/healthz\").then(async (r) => { console.log(await r.text()); process.exit(r.ok ? 0 : 1); }, () => process.exit(1))' && break
     sleep 1; [ \$i -lt 60 ] || { echo 'check: /healthz never answered' >&2; exit 1; }
