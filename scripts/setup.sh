@@ -52,8 +52,8 @@ fi
 # Debian's npm installs Node 20 and npm 10 into /usr/local from the npm registry (the `node`
 # package ships the official binary and its headers).
 if [ "$(node_major)" -lt 20 ]; then
-  node_hint="this box could not get Node.js 20 from the npm registry: install Node.js 20 yourself (e.g. \
-curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs) and rerun setup"
+  node_hint="this box could not get Node.js 20 from the npm registry: install Node.js 20 yourself \
+(e.g. apt-get install -y curl && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs) and rerun setup"
   command -v npm >/dev/null || step "installing Debian's nodejs and npm" "$node_hint" apt_install nodejs npm
   step "installing Node.js 20 from the npm registry" "$node_hint" \
     npm install -g --no-audit --no-fund --loglevel=error node@20 npm@10
