@@ -113,6 +113,25 @@ export const configSchema = z
         urls: list.default([]),
         username: z.string().optional(),
         credential: z.string().optional(),
+        // Set: each live session gets its own short-lived credential (server/live/turn-credentials.ts).
+        secret: z.string().min(1, { error: "expected the TURN server's shared secret" }).optional(),
+        ttlS: integer(60, 7 * 86400, 3600),
+      })
+      .prefault({}),
+    // Browser pages of other origins allowed to upload and open sockets (server/http/request-guard.ts).
+    allowedOrigins: list.default([]),
+    /** The URL browsers use; set, requests naming another Host are refused (DNS rebinding). */
+    publicUrl: z.url({ error: "expected a URL like https://sketch.example.org" }).optional(),
+    metrics: z
+      .object({
+        /** Set: /metrics is served on this port only, not on the main one. */
+        port: z.coerce
+          .number({ error: "expected an integer 1-65535" })
+          .int({ error: "expected an integer 1-65535" })
+          .min(1, { error: "expected an integer 1-65535" })
+          .max(65535, { error: "expected an integer 1-65535" })
+          .optional(),
+        token: z.string().min(1, { error: "expected a token" }).optional(),
       })
       .prefault({}),
   })

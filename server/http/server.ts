@@ -1,5 +1,6 @@
 // The HTTP side: one Fastify app and one socket.io Server on the same HTTP server, `GET /healthz`,
-// `GET /metrics`, and the built client (dist/client) as static files. Features (jobs, live) add
+// `GET /metrics`, and the built client (dist/client) as static files, behind the request guard
+// (Origin, Host) and with the security headers. Features (jobs, live) add
 // themselves with a function taking the ServerContext: routes/plugins on `app`, namespaces on `io`
 // (`/jobs`, `/live`), metrics on the shared registry, and a close hook via `onClose`.
 import { existsSync } from "node:fs";
@@ -9,8 +10,10 @@ import { Server as SocketServer } from "socket.io";
 import type { Config } from "../config/schema.js";
 import type { SketchEngine } from "../engine/index.js";
 import type { Logger } from "../log.js";
-import { metrics } from "../metrics.js";
 import { clientDir } from "../paths.js";
+import { serveMetrics } from "./metrics-endpoint.js";
+import { requestGuard } from "./request-guard.js";
+import { installSecurityHeaders } from "./security-headers.js";
 
 export interface ServerContext {
   app: FastifyInstance;
@@ -44,7 +47,10 @@ export async function createServer(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
   });
-  const io = new SocketServer(app.server, { serveClient: false });
+  const guard = requestGuard(config);
+  guard.install(app);
+  installSecurityHeaders(app);
+  const io = new SocketServer(app.server, { serveClient: false, allowRequest: guard.allowRequest });
   const hooks: (() => Promise<void> | void)[] = [];
 
   app.get("/healthz", async () => ({
@@ -52,10 +58,8 @@ export async function createServer(
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     engine: { ep: engine.ep, model: engine.modelVersion },
   }));
-  app.get("/metrics", async (_req, reply) => {
-    reply.type(metrics.contentType);
-    return metrics.metrics();
-  });
+  const closeMetrics = await serveMetrics(app, config);
+  hooks.push(closeMetrics);
   if (existsSync(clientDir)) {
     await app.register(fastifyStatic, { root: clientDir, wildcard: false });
   } else {

@@ -1,7 +1,7 @@
 import type { ServerContext } from "../http/server.js";
 import { attachLiveNamespace } from "./live-namespace.js";
 import { SessionTokens } from "./session-tokens.js";
-import type { IceServer } from "./signaling-messages.js";
+import { turnIceServers } from "./turn-credentials.js";
 import { WorkerPool } from "./worker-pool.js";
 
 /**
@@ -13,9 +13,7 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
   const { mediasoup, turn } = ctx.config;
   const pool = await WorkerPool.create(mediasoup, log);
   const tokens = new SessionTokens();
-  const iceServers: IceServer[] = turn.urls.length
-    ? [{ urls: turn.urls, username: turn.username, credential: turn.credential }]
-    : [];
+  const iceServers = turnIceServers(turn);
   const live = attachLiveNamespace(ctx.io, {
     pool,
     tokens,
@@ -24,7 +22,10 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
     listenIp: mediasoup.announcedIp
       ? { ip: "0.0.0.0", announcedIp: mediasoup.announcedIp }
       : { ip: "127.0.0.1" },
-    iceServers,
+    // Read once per connection, so each live session gets its own TURN credential.
+    get iceServers() {
+      return iceServers();
+    },
     log,
   });
   ctx.app.get("/api/live/session", async (_req, reply) => {

@@ -15,7 +15,7 @@ describe("loadConfig", () => {
     expect(c.mediasoup).toMatchObject({ rtcMinPort: 40000, rtcMaxPort: 49999 });
     expect(c.mediasoup.announcedIp).toBeUndefined();
     expect(c.mediasoup.workerBin).toMatch(/\.deps\/mediasoup\/.*\/mediasoup-worker$/);
-    expect(c.turn).toEqual({ urls: [] });
+    expect(c.turn).toEqual({ urls: [], ttlS: 3600 });
   });
 
   it("reads SKETCHCAST_* variables and flags, flags first", () => {
