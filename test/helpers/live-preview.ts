@@ -11,7 +11,10 @@ export async function openLivePreview(
   const page = await context.newPage();
   await page.goto(`${baseUrl}/preview.html?mode=${mode}`);
   await page
-    .waitForFunction("document.getElementById('sketch').videoWidth > 0", null, { timeout: 45_000 })
+    // A function, not a string: the page's CSP (no 'unsafe-eval') refuses a polled string.
+    .waitForFunction(() => (document.getElementById("sketch") as HTMLVideoElement).videoWidth > 0, null, {
+      timeout: 45_000,
+    })
     .catch(async (err: Error) => {
       throw new Error(
         `no sketch video; page says "${await page.locator("#message").textContent()}": ${err.message}`,
