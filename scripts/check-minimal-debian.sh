@@ -17,6 +17,9 @@ mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# minbase has no /etc/hosts, so "localhost" (which the tests' servers and Chromium use) would not resolve;
+# a real Debian 12 install always writes one.
+[ -e "$root/etc/hosts" ] || printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' > "$root/etc/hosts"
 # The host's own CAs (e.g. a TLS-inspecting proxy's), which Node is told about as on the host.
 cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 chroot "$root" update-ca-certificates >/dev/null 2>&1

@@ -44,8 +44,11 @@ export function loadConfig(
   for (const leaf of settable) {
     const fromFlag = flags[leaf.flag];
     // The mediasoup worker location also has the variable the mediasoup package itself reads.
+    // An empty variable counts as unset: compose files pass `${X:-}` through as "".
     const fromEnv =
-      env[leaf.env] ?? (leaf.flag === "mediasoup-worker-bin" ? env.MEDIASOUP_WORKER_BIN : undefined);
+      env[leaf.env] ||
+      (leaf.flag === "mediasoup-worker-bin" ? env.MEDIASOUP_WORKER_BIN : undefined) ||
+      undefined;
     const value = typeof fromFlag === "string" ? fromFlag : fromEnv;
     if (value === undefined) continue;
     let node = raw;

@@ -34,6 +34,12 @@ describe("loadConfig", () => {
     expect(c.mediasoup).toMatchObject({ workerBin: "/opt/w", announcedIp: "203.0.113.7" });
   });
 
+  it("takes an empty variable as unset, as compose files pass them", () => {
+    const c = loadConfig({}, { SKETCHCAST_TURN_SECRET: "", SKETCHCAST_PORT: "" });
+    expect(c.turn.secret).toBeUndefined();
+    expect(c.port).toBe(8080);
+  });
+
   it("says which flag or variable is wrong and what it expects", () => {
     const message = (flags: Record<string, string>, env: Record<string, string> = {}) => {
       try {
