@@ -122,6 +122,8 @@ export const configSchema = z
     allowedOrigins: list.default([]),
     /** The URL browsers use; set, requests naming another Host are refused (DNS rebinding). */
     publicUrl: z.url({ error: "expected a URL like https://sketch.example.org" }).optional(),
+    /** Set: whoever presents it sees and manages every job (server/jobs/access.ts). */
+    adminToken: z.string().min(16, { error: "expected a token of at least 16 characters" }).optional(),
     metrics: z
       .object({
         /** Set: /metrics is served on this port only, not on the main one. */

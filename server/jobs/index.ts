@@ -3,6 +3,7 @@ import multipart from "@fastify/multipart";
 import { convertFile } from "../convert/convert-file.js";
 import type { ServerContext } from "../http/server.js";
 import { metrics as registry } from "../metrics.js";
+import { JobAccess } from "./access.js";
 import { jsonErrors } from "./http-error.js";
 import { JobManager } from "./manager.js";
 import { createJobMetrics } from "./metrics.js";
@@ -11,13 +12,15 @@ import { attachJobsNamespace } from "./socket.js";
 import { JobStore } from "./store.js";
 
 /**
- * Conversion jobs: HTTP API under /api/jobs, progress on the socket.io namespace /jobs, metrics,
+ * Conversion jobs: HTTP API under /api/jobs, progress on the socket.io namespace /jobs (both only
+ * for a job's key holder or the admin token, see access.ts), metrics,
  * and on start the jobs a previous run left unfinished. Conversions run through a pool bounded by
  * `jobConcurrency` (default 1) so they cannot crowd out live streams.
  */
 export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
   const store = new JobStore(join(ctx.config.dataDir, "jobs"));
   const log = ctx.log.child({ feature: "jobs" });
+  const access = new JobAccess(ctx.config.adminToken);
   const metrics = createJobMetrics(registry, () => store.list());
   const manager = new JobManager(
     store,
@@ -30,9 +33,9 @@ export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
     // A file over the limit is cut short rather than thrown, so the handler answers 413 itself.
     await scope.register(multipart, { throwFileSizeLimit: false });
     jsonErrors(scope);
-    jobRoutes(scope, manager, metrics, ctx.config);
+    jobRoutes(scope, manager, metrics, ctx.config, access);
   });
-  attachJobsNamespace(ctx.io, manager);
+  attachJobsNamespace(ctx.io, manager, access);
   // Close hooks run before the server kills leftover ffmpegs, so our conversions end as
   // "interrupted, resume on next start" rather than as failures.
   ctx.onClose(() => manager.close());

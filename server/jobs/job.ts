@@ -50,6 +50,8 @@ export const jobSchema = z.object({
     .object({ file: z.string(), size: z.number(), frames: z.number(), durationSeconds: z.number() })
     .optional(),
   error: z.string().optional(),
+  /** sha256 (hex) of the job's key (server/jobs/access.ts); absent on jobs stored before owners: admin only. */
+  ownerHash: z.string().optional(),
   /** How many times a conversion was started; bounds resumes after crashes. */
   attempts: z.number(),
   createdAt: z.string(),
@@ -69,8 +71,11 @@ export function resultFormat(job: Pick<Job, "options" | "input">): ResultFormat 
   return job.input.still ? "png" : job.options.format;
 }
 
-/** The public view of a job (GET /api/jobs/:id and the list). */
-export function jobView(job: Job) {
+/**
+ * The public view of a job (GET /api/jobs/:id and the list). With the owner's `key` the result URL
+ * carries it (`?key=`), so it works as a `<video src>` or a download link.
+ */
+export function jobView(job: Job, key?: string) {
   return {
     id: job.id,
     state: job.state,
@@ -83,7 +88,7 @@ export function jobView(job: Job) {
     finishedAt: job.finishedAt,
     result: job.result
       ? {
-          url: `/api/jobs/${job.id}/result`,
+          url: `/api/jobs/${job.id}/result${key ? `?key=${encodeURIComponent(key)}` : ""}`,
           contentType: RESULT_TYPES[resultFormat(job)],
           size: job.result.size,
           frames: job.result.frames,

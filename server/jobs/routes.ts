@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/schema.js";
 import { MediaError } from "../ffmpeg/media-error.js";
 import { probe } from "../ffmpeg/probe.js";
+import { type JobAccess, keyHash, listedKeys, newJobKey, proofOf } from "./access.js";
 import { diskFull, roomForUpload } from "./capacity.js";
 import { HttpError } from "./http-error.js";
 import { idSchema, type Job, jobView, RESULT_TYPES, resultFormat } from "./job.js";
@@ -29,22 +30,36 @@ export function jobRoutes(
   manager: JobManager,
   metrics: JobMetrics,
   config: Pick<Config, "uploadLimit" | "job">,
+  access: JobAccess,
 ) {
   const { store } = manager;
   const { uploadLimit, job: limits } = config;
 
-  const find = (rawId: string): Job => {
+  // Without the job's key or the admin token a job answers as if it did not exist: a 403 would
+  // confirm the id.
+  const find = (rawId: string, proof: string | undefined): Job => {
     const job = idSchema.safeParse(rawId).success ? store.get(rawId) : undefined;
-    if (!job) throw new HttpError(404, `no job ${rawId}`);
+    if (!job || !access.allows(job, proof)) throw new HttpError(404, `no job ${rawId}`);
     return job;
   };
+  const view = (job: Job, proof: string | undefined) => jobView(job, access.resultKey(job, proof));
 
-  scope.get("/api/jobs", async () => ({ jobs: store.list().map(jobView) }));
+  scope.get("/api/jobs", async (request) => {
+    const proof = proofOf(request, access);
+    if (access.isAdmin(proof)) return { jobs: store.list().map((job) => jobView(job)) };
+    const keys = listedKeys(request, proof);
+    const byHash = new Map(keys.map((k) => [keyHash(k), k]));
+    const jobs = store.list().filter((job) => job.ownerHash && byHash.has(job.ownerHash));
+    return { jobs: jobs.map((job) => jobView(job, byHash.get(job.ownerHash ?? ""))) };
+  });
 
-  scope.get<{ Params: { id: string } }>("/api/jobs/:id", async (request) => jobView(find(request.params.id)));
+  scope.get<{ Params: { id: string } }>("/api/jobs/:id", async (request) => {
+    const proof = proofOf(request, access);
+    return view(find(request.params.id, proof), proof);
+  });
 
   scope.get<{ Params: { id: string } }>("/api/jobs/:id/result", async (request, reply) => {
-    const job = find(request.params.id);
+    const job = find(request.params.id, proofOf(request, access));
     if (job.state !== "done" || !job.result)
       throw new HttpError(409, `job ${job.id} is ${job.state}, not done`);
     const format = resultFormat(job);
@@ -59,9 +74,10 @@ export function jobRoutes(
   });
 
   scope.delete<{ Params: { id: string } }>("/api/jobs/:id", async (request) => {
-    const { id } = find(request.params.id);
+    const proof = proofOf(request, access);
+    const { id } = find(request.params.id, proof);
     const outcome = await manager.cancelOrRemove(id);
-    return { id, outcome, job: outcome === "cancelled" ? jobView(find(id)) : undefined };
+    return { id, outcome, job: outcome === "cancelled" ? view(find(id, proof), proof) : undefined };
   });
 
   scope.post("/api/jobs", async (request, reply) => {
@@ -78,8 +94,11 @@ export function jobRoutes(
     try {
       const room = await roomForUpload(store, limits);
       dir = await store.reserve(id);
+      const key = newJobKey();
       const job = await accept(id, dir, request, room, gone.signal);
-      return reply.code(201).send(jobView(await manager.submit(job)));
+      const submitted = await manager.submit({ ...job, ownerHash: keyHash(key) });
+      // The only time the key is told: the server keeps its hash alone.
+      return reply.code(201).send({ ...jobView(submitted, key), key });
     } catch (err) {
       if (dir) await rm(dir, { recursive: true, force: true });
       if (err instanceof HttpError) metrics.rejectedUploads.inc({ status: String(err.status) });

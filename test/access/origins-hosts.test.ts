@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { uploadFile } from "../helpers/jobs.js";
+import { bearer, uploadFile } from "../helpers/jobs.js";
 import { makeStill } from "../helpers/media.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
@@ -91,7 +91,10 @@ test("an upload from a foreign page is refused with 403; own origin, allowed ori
   });
   expect(del.status).toBe(403);
   expect(((await del.json()) as { error: string }).error).toMatch(/cross-origin/);
-  const read = await fetch(`${server.url}/api/jobs/${body.id}`, { headers: { origin: foreign } });
+  const read = await fetch(
+    `${server.url}/api/jobs/${body.id}`,
+    bearer(body.key, { headers: { origin: foreign } }),
+  );
   expect(read.status, "reading is not state-changing").toBe(200);
 });
 

@@ -1,5 +1,5 @@
 // Talking to the jobs API the way a client does: multipart upload with fetch, progress over the
-// socket.io namespace /jobs.
+// socket.io namespace /jobs, the job's key (from the upload's answer) on every later request.
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { io, type Socket } from "socket.io-client";
@@ -20,6 +20,18 @@ export interface JobView {
   error?: string;
   progress: ProgressEvent;
   result?: { url: string; contentType: string; size: number; frames: number; durationSeconds: number };
+  /** The job's key: in the upload's answer only. */
+  key?: string;
+}
+
+/** An admin token for servers started with `--admin-token ${ADMIN_TOKEN}`. */
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+/** `init` with `Authorization: Bearer <key>` (a job's key or the admin token) added. */
+export function bearer(key: string | undefined, init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  if (key) headers.set("authorization", `Bearer ${key}`);
+  return { ...init, headers };
 }
 
 /** POST /api/jobs with the file (last, as a browser form sends it) and string fields. */
@@ -48,7 +60,8 @@ export interface JobWatch {
   close: () => void;
 }
 
-export function watchJob(baseUrl: string, id: string): JobWatch {
+/** Subscribes to the job with its `key` (or the admin token). */
+export function watchJob(baseUrl: string, id: string, key?: string): JobWatch {
   const socket = io(`${baseUrl}/jobs`, { transports: ["websocket"], forceNew: true });
   const progress: ProgressEvent[] = [];
   const waiters: {
@@ -63,7 +76,7 @@ export function watchJob(baseUrl: string, id: string): JobWatch {
       w.resolve(p);
     }
   });
-  const subscribed = socket.emitWithAck("subscribe", { id }) as Promise<{
+  const subscribed = socket.emitWithAck("subscribe", { id, key }) as Promise<{
     ok?: boolean;
     job?: JobView;
     error?: string;

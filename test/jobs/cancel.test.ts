@@ -4,7 +4,7 @@ import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
+import { bearer, getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
 import { childProcesses } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
@@ -33,17 +33,22 @@ describe("cancelling jobs", () => {
     const running = (await uploadFile(server.url, clip)).body;
     // Concurrency is 1 (the default), so this one waits behind the first.
     const queued = (await uploadFile(server.url, clip)).body;
-    const watch = watchJob(server.url, running.id);
+    const watch = watchJob(server.url, running.id, running.key);
     await watch.progressWhere((p) => p.frames > 0);
 
     const before = await ffmpegChildren(server.pid);
     expect(before.length).toBeGreaterThan(0);
-    expect((await getJson(`${server.url}/api/jobs/${running.id}/result`)).status).toBe(409);
-    expect((await getJson<JobView>(`${server.url}/api/jobs/${queued.id}`)).body.state).toBe("queued");
+    expect((await getJson(`${server.url}/api/jobs/${running.id}/result`, bearer(running.key))).status).toBe(
+      409,
+    );
+    expect(
+      (await getJson<JobView>(`${server.url}/api/jobs/${queued.id}`, bearer(queued.key))).body.state,
+    ).toBe("queued");
 
-    const del = await getJson<{ outcome: string }>(`${server.url}/api/jobs/${running.id}`, {
-      method: "DELETE",
-    });
+    const del = await getJson<{ outcome: string }>(
+      `${server.url}/api/jobs/${running.id}`,
+      bearer(running.key, { method: "DELETE" }),
+    );
     expect(del).toMatchObject({ status: 200, body: { outcome: "cancelled" } });
     const after = await ffmpegChildren(server.pid);
     expect(after.filter((p) => before.some((b) => b.pid === p.pid))).toEqual([]);
@@ -55,30 +60,35 @@ describe("cancelling jobs", () => {
     await expect(access(join(server.dataDir, "jobs", running.id, "upload"))).rejects.toThrow();
 
     // The queued job started once the first was cancelled; cancel it too, then nothing may run.
-    const del2 = await getJson<{ outcome: string }>(`${server.url}/api/jobs/${queued.id}`, {
-      method: "DELETE",
-    });
+    const del2 = await getJson<{ outcome: string }>(
+      `${server.url}/api/jobs/${queued.id}`,
+      bearer(queued.key, { method: "DELETE" }),
+    );
     expect(del2.body.outcome).toBe("cancelled");
     expect(await ffmpegChildren(server.pid)).toEqual([]);
-    expect((await getJson<JobView>(`${server.url}/api/jobs/${queued.id}`)).body.state).toBe("cancelled");
+    expect(
+      (await getJson<JobView>(`${server.url}/api/jobs/${queued.id}`, bearer(queued.key))).body.state,
+    ).toBe("cancelled");
 
     // DELETE on an ended job removes it with its files.
-    const gone = await getJson<{ outcome: string }>(`${server.url}/api/jobs/${running.id}`, {
-      method: "DELETE",
-    });
+    const gone = await getJson<{ outcome: string }>(
+      `${server.url}/api/jobs/${running.id}`,
+      bearer(running.key, { method: "DELETE" }),
+    );
     expect(gone.body.outcome).toBe("removed");
-    expect((await getJson(`${server.url}/api/jobs/${running.id}`)).status).toBe(404);
+    expect((await getJson(`${server.url}/api/jobs/${running.id}`, bearer(running.key))).status).toBe(404);
     await expect(access(join(server.dataDir, "jobs", running.id))).rejects.toThrow();
   });
 
   it("drops a queued job before it starts", async () => {
     const first = (await uploadFile(server.url, clip)).body;
     const second = (await uploadFile(server.url, clip)).body;
-    const del = await getJson<{ outcome: string; job: JobView }>(`${server.url}/api/jobs/${second.id}`, {
-      method: "DELETE",
-    });
+    const del = await getJson<{ outcome: string; job: JobView }>(
+      `${server.url}/api/jobs/${second.id}`,
+      bearer(second.key, { method: "DELETE" }),
+    );
     expect(del.body).toMatchObject({ outcome: "cancelled", job: { state: "cancelled" } });
-    await getJson(`${server.url}/api/jobs/${first.id}`, { method: "DELETE" });
+    await getJson(`${server.url}/api/jobs/${first.id}`, bearer(first.key, { method: "DELETE" }));
     expect(await ffmpegChildren(server.pid)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../server/ffmpeg/probe.js";
 import { probeStreams, videoFrames } from "../helpers/ffprobe.js";
-import { getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
+import { bearer, getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
 import { makeClip, makeStill } from "../helpers/media.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
@@ -40,7 +40,7 @@ describe("conversion over HTTP", () => {
     });
     expect(status, JSON.stringify(body)).toBe(201);
     expect(body.state).toMatch(/queued|running/);
-    const watch = watchJob(server.url, body.id);
+    const watch = watchJob(server.url, body.id, body.key);
     expect((await watch.subscribed).ok).toBe(true);
     const { event, job } = await watch.ended;
     watch.close();
@@ -52,9 +52,11 @@ describe("conversion over HTTP", () => {
     expect(midway[0]?.percent).toBeGreaterThan(0);
     expect(midway[0]?.percent).toBeLessThan(100);
 
-    const status2 = await getJson<JobView>(`${server.url}/api/jobs/${body.id}`);
+    const status2 = await getJson<JobView>(`${server.url}/api/jobs/${body.id}`, bearer(body.key));
     expect(status2.body).toMatchObject({ state: "done", progress: { percent: 100 }, result: { frames: 90 } });
-    const list = await getJson<{ jobs: JobView[] }>(`${server.url}/api/jobs`);
+    const list = await getJson<{ jobs: JobView[] }>(`${server.url}/api/jobs`, {
+      headers: { "x-job-keys": body.key ?? "" },
+    });
     expect(list.body.jobs.map((j) => j.id)).toContain(body.id);
 
     const res = await fetch(`${server.url}${job.result?.url}`);
@@ -87,7 +89,7 @@ describe("conversion over HTTP", () => {
     await makeStill(photo, 320, 180);
     const { status, body } = await uploadFile(server.url, photo, { format: "webm" });
     expect(status, JSON.stringify(body)).toBe(201);
-    const watch = watchJob(server.url, body.id);
+    const watch = watchJob(server.url, body.id, body.key);
     const { event, job } = await watch.ended;
     watch.close();
     expect(event, job.error).toBe("done");
@@ -103,7 +105,7 @@ describe("conversion over HTTP", () => {
     const watch = watchJob(server.url, "not-a-job");
     expect(await watch.subscribed).toEqual({ error: "no job not-a-job" });
     const bad = (await watch.socket.emitWithAck("subscribe", 42)) as { error?: string };
-    expect(bad.error).toBe(`subscribe expects { id: "<job id>" }`);
+    expect(bad.error).toBe(`subscribe expects { id: "<job id>", key: "<job key>" }`);
     // No ack function at all must not crash the server either.
     watch.socket.emit("subscribe", null);
     watch.close();

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../server/ffmpeg/probe.js";
 import { cliLines, sketchcast } from "../helpers/cli.js";
-import { getJson, uploadFile } from "../helpers/jobs.js";
+import { ADMIN_TOKEN, bearer, getJson, uploadFile } from "../helpers/jobs.js";
 import { makeClip, makeStill } from "../helpers/media.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
@@ -58,7 +58,7 @@ describe("hostile uploads over HTTP", () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ args: ["--admin-token", ADMIN_TOKEN] });
   });
   afterAll(async () => {
     await server?.stop();
@@ -80,7 +80,8 @@ describe("hostile uploads over HTTP", () => {
       error: `not an accepted video or image format: ${name} is ${demuxer} (playlists, concat lists, manifests and image sequences are refused)`,
     });
     await expectUnread(target());
-    expect((await getJson<{ jobs: unknown[] }>(`${server.url}/api/jobs`)).body.jobs).toEqual([]);
+    const all = await getJson<{ jobs: unknown[] }>(`${server.url}/api/jobs`, bearer(ADMIN_TOKEN));
+    expect(all.body.jobs).toEqual([]);
     expect(await readdir(join(server.dataDir, "jobs"))).toEqual([]);
   });
 
@@ -90,7 +91,7 @@ describe("hostile uploads over HTTP", () => {
     for (const path of [jpg, secretTs, secretMp4]) {
       const { status, body } = await uploadFile(server.url, path);
       expect(status, JSON.stringify(body)).toBe(201);
-      await fetch(`${server.url}/api/jobs/${body.id}`, { method: "DELETE" });
+      await fetch(`${server.url}/api/jobs/${body.id}`, bearer(body.key, { method: "DELETE" }));
     }
   });
 });

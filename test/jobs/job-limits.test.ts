@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
-import { getJson, uploadFile } from "../helpers/jobs.js";
+import { ADMIN_TOKEN, bearer, getJson, uploadFile } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
@@ -29,9 +29,13 @@ async function flatClip(path: string, size: string, fps: number, seconds: number
   ]).wait();
 }
 
+/** Both servers run with the admin token, which lists and deletes every job. */
+const admin = ["--admin-token", ADMIN_TOKEN];
+
 async function removeAll(server: RunningServer): Promise<void> {
-  const { body } = await getJson<{ jobs: { id: string }[] }>(`${server.url}/api/jobs`);
-  for (const { id } of body.jobs) await fetch(`${server.url}/api/jobs/${id}`, { method: "DELETE" });
+  const { body } = await getJson<{ jobs: { id: string }[] }>(`${server.url}/api/jobs`, bearer(ADMIN_TOKEN));
+  for (const { id } of body.jobs)
+    await fetch(`${server.url}/api/jobs/${id}`, bearer(ADMIN_TOKEN, { method: "DELETE" }));
 }
 
 beforeAll(async () => {
@@ -42,7 +46,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe("job limits with the defaults", () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ args: admin });
   });
   afterAll(async () => {
     await server?.stop();
@@ -79,6 +83,7 @@ describe("job limits set lower", () => {
         SKETCHCAST_JOB_MAX_QUEUED: "1",
         SKETCHCAST_JOB_DISK_LIMIT: "2MiB",
       },
+      args: admin,
     });
   });
   afterAll(async () => {

@@ -64,7 +64,7 @@ async function until(test: () => Promise<boolean>): Promise<void> {
 describe("malformed requests", () => {
   it("answers a range past the end of a result with 416", async () => {
     const { body } = await uploadFile(server.url, still);
-    const watch = watchJob(server.url, body.id);
+    const watch = watchJob(server.url, body.id, body.key);
     const { event, job } = await watch.ended;
     watch.close();
     expect(event).toBe("done");

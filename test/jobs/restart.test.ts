@@ -5,7 +5,7 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
+import { ADMIN_TOKEN, bearer, getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
 import { type RunningServer, removeDataDir, startServer, tempDataDir } from "../helpers/server.js";
 
@@ -33,7 +33,7 @@ describe("jobs across a server crash", () => {
     const { status, body } = await uploadFile(server.url, clip);
     expect(status, JSON.stringify(body)).toBe(201);
     const id = body.id;
-    const first = watchJob(server.url, id);
+    const first = watchJob(server.url, id, body.key);
     await first.progressWhere((p) => p.frames > 0);
     await server.kill();
     first.close();
@@ -46,7 +46,7 @@ describe("jobs across a server crash", () => {
 
     // Resumed from the start; a graceful stop (SIGTERM) mid-way puts it back in the queue on disk.
     server = await startServer({ dataDir });
-    const second = watchJob(server.url, id);
+    const second = watchJob(server.url, id, body.key);
     await second.progressWhere((p) => p.state === "running" && p.frames > 0);
     await server.stop();
     second.close();
@@ -54,7 +54,7 @@ describe("jobs across a server crash", () => {
     expect(stopped.state).toBe("queued");
 
     server = await startServer({ dataDir });
-    const third = watchJob(server.url, id);
+    const third = watchJob(server.url, id, body.key);
     const { event, job } = await third.ended;
     third.close();
     expect(event, job.error).toBe("done");
@@ -63,9 +63,9 @@ describe("jobs across a server crash", () => {
     // The finished result outlives another crash.
     await server.kill();
     server = await startServer({ dataDir });
-    const after = await getJson<JobView>(`${server.url}/api/jobs/${id}`);
+    const after = await getJson<JobView>(`${server.url}/api/jobs/${id}`, bearer(body.key));
     expect(after.body).toMatchObject({ state: "done", result: { frames: 120 } });
-    const res = await fetch(`${server.url}/api/jobs/${id}/result`);
+    const res = await fetch(`${server.url}/api/jobs/${id}/result`, bearer(body.key));
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(after.body.result?.size);
   });
@@ -95,20 +95,23 @@ describe("jobs across a server crash", () => {
     await put(lost, job(lost, "queued", 0), false);
     await put(halfUploaded);
 
-    const restarted = await startServer({ dataDir: dir });
+    // Jobs written before owners (no ownerHash) are the admin's alone.
+    const restarted = await startServer({ dataDir: dir, args: ["--admin-token", ADMIN_TOKEN] });
     try {
-      const a = await getJson<JobView>(`${restarted.url}/api/jobs/${crashy}`);
+      const a = await getJson<JobView>(`${restarted.url}/api/jobs/${crashy}`, bearer(ADMIN_TOKEN));
       expect(a.body).toMatchObject({
         state: "failed",
         error: "conversion was interrupted 3 times; giving up",
       });
       await expect(access(join(dir, "jobs", crashy, "result-partial-3.mp4"))).rejects.toThrow();
-      const b = await getJson<JobView>(`${restarted.url}/api/jobs/${lost}`);
+      const b = await getJson<JobView>(`${restarted.url}/api/jobs/${lost}`, bearer(ADMIN_TOKEN));
       expect(b.body).toMatchObject({
         state: "failed",
         error: "the upload was lost while the server was down",
       });
-      expect((await getJson(`${restarted.url}/api/jobs/${halfUploaded}`)).status).toBe(404);
+      expect((await getJson(`${restarted.url}/api/jobs/${halfUploaded}`, bearer(ADMIN_TOKEN))).status).toBe(
+        404,
+      );
       await expect(access(join(dir, "jobs", halfUploaded))).rejects.toThrow();
     } finally {
       await restarted.stop();
