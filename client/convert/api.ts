@@ -1,5 +1,5 @@
 // The jobs HTTP API as the page uses it. Uploads go through XMLHttpRequest because fetch() has no
-// upload progress events.
+// upload progress events. Every request about a job carries its key (the upload's answer has it).
 
 export interface JobView {
   id: string;
@@ -7,6 +7,8 @@ export interface JobView {
   error?: string;
   progress: Progress;
   result?: { url: string; contentType: string; size: number; frames: number; durationSeconds: number };
+  /** In the upload's answer only. */
+  key?: string;
 }
 
 export interface Progress {
@@ -51,14 +53,16 @@ export function uploadJob(form: FormData, onProgress: (fraction: number) => void
   return { done, abort: () => xhr.abort() };
 }
 
-export async function getJob(id: string): Promise<JobView> {
-  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}`);
+const withKey = (key: string | undefined): HeadersInit => (key ? { authorization: `Bearer ${key}` } : {});
+
+export async function getJob(id: string, key: string | undefined): Promise<JobView> {
+  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}`, { headers: withKey(key) });
   const body = await res.text();
   if (!res.ok) throw new Error(reason(res.status, body));
   return JSON.parse(body) as JobView;
 }
 
-export async function cancelJob(id: string): Promise<void> {
-  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}`, { method: "DELETE" });
+export async function cancelJob(id: string, key: string | undefined): Promise<void> {
+  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}`, { method: "DELETE", headers: withKey(key) });
   if (!res.ok) throw new Error(reason(res.status, await res.text()));
 }

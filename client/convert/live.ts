@@ -10,12 +10,12 @@ export interface Watchers {
 }
 
 const socket = io("/jobs");
-let current: { id: string; on: Watchers } | undefined;
+let current: { id: string; key: string | undefined; on: Watchers } | undefined;
 
 function subscribe(): void {
   if (!current) return;
-  const { id, on } = current;
-  socket.emit("subscribe", { id }, (ack: { ok?: true; job?: JobView; error?: string }) => {
+  const { id, key, on } = current;
+  socket.emit("subscribe", { id, key }, (ack: { ok?: true; job?: JobView; error?: string }) => {
     if (current?.id !== id) return;
     if (!ack.job)
       return on.failed({
@@ -42,9 +42,9 @@ socket.on("failed", (job: JobView) => {
   if (job.id === current?.id) current.on.failed(job);
 });
 
-/** Follows one job at a time; watching another (or undefined) drops the previous one. */
-export function watchJob(id: string | undefined, on?: Watchers): void {
-  if (current) socket.emit("unsubscribe", { id: current.id });
-  current = id && on ? { id, on } : undefined;
+/** Follows one job at a time (with its key); watching another (or undefined) drops the previous one. */
+export function watchJob(id: string | undefined, key?: string, on?: Watchers): void {
+  if (current) socket.emit("unsubscribe", { id: current.id, key: current.key });
+  current = id && on ? { id, key, on } : undefined;
   if (socket.connected) subscribe();
 }

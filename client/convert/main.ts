@@ -1,7 +1,9 @@
 // The conversion page: pick a file and options, upload with progress, follow the conversion live,
-// then preview and download the result. The job id is kept in the URL hash so a reload resumes
-// watching the same job.
+// then preview and download the result. The job id and key are kept in the URL fragment
+// (`#job=<id>&key=<key>`: a fragment never reaches a server, not even in a Referer) so a reload
+// resumes watching the same job, and the key in localStorage for links that lost it.
 import { cancelJob, getJob, type JobView, type Progress, type Upload, uploadJob } from "./api.js";
+import { keyOf, rememberKey } from "./keys.js";
 import { watchJob } from "./live.js";
 
 function el<T extends HTMLElement>(id: string): T {
@@ -32,6 +34,7 @@ const download = el<HTMLAnchorElement>("download");
 let file: File | undefined;
 let upload: Upload | undefined;
 let jobId: string | undefined;
+let jobKey: string | undefined;
 
 function formatBytes(bytes: number): string {
   return bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -76,7 +79,7 @@ function showResult(job: JobView): void {
   if (!job.result) return;
   const still = job.result.contentType.startsWith("image/");
   // A query string per job keeps the browser from showing a cached result of a deleted job.
-  const src = `${job.result.url}?v=${job.id}`;
+  const src = `${job.result.url}${job.result.url.includes("?") ? "&" : "?"}v=${job.id}`;
   video.hidden = still;
   image.hidden = !still;
   if (still) image.src = src;
@@ -87,12 +90,14 @@ function showResult(job: JobView): void {
   convertText.textContent = `done · ${job.result.frames} frames · ${formatBytes(job.result.size)}`;
 }
 
-function follow(id: string): void {
+function follow(id: string, key: string | undefined): void {
   jobId = id;
-  history.replaceState(null, "", `#job=${id}`);
+  jobKey = key;
+  if (key) rememberKey(id, key);
+  history.replaceState(null, "", `#${new URLSearchParams(key ? { job: id, key } : { job: id })}`);
   status.hidden = false;
   setBusy(true);
-  watchJob(id, {
+  watchJob(id, key, {
     progress: showProgress,
     done: (job) => {
       setBusy(false);
@@ -113,6 +118,7 @@ function follow(id: string): void {
 function reset(): void {
   watchJob(undefined);
   jobId = undefined;
+  jobKey = undefined;
   errorLine.hidden = true;
   result.hidden = true;
   video.removeAttribute("src");
@@ -142,7 +148,7 @@ form.addEventListener("submit", async (e) => {
     const job = await upload.done;
     uploadBar.value = 100;
     uploadText.textContent = "done";
-    follow(job.id);
+    follow(job.id, job.key);
   } catch (err) {
     setBusy(false);
     showError((err as Error).message);
@@ -156,7 +162,7 @@ cancel.addEventListener("click", async () => {
   if (!jobId) return;
   cancel.disabled = true;
   try {
-    await cancelJob(jobId);
+    await cancelJob(jobId, jobKey);
   } catch (err) {
     showError((err as Error).message);
   } finally {
@@ -180,14 +186,16 @@ drop.addEventListener("drop", (e) => {
   chooseFile(e.dataTransfer?.files[0]);
 });
 
-// Reopened with #job=<id>: show that job again.
-const fromHash = /^#job=([\w-]+)$/.exec(location.hash)?.[1];
-if (fromHash) {
-  getJob(fromHash).then(
+// Reopened with #job=<id>&key=<key> (or only the id, whose key this browser kept): show that job again.
+const fromHash = new URLSearchParams(location.hash.slice(1));
+const hashId = fromHash.get("job");
+if (hashId) {
+  const key = fromHash.get("key") ?? keyOf(hashId);
+  getJob(hashId, key).then(
     (job) => {
       uploadBar.value = 100;
       uploadText.textContent = "done";
-      follow(job.id);
+      follow(job.id, key);
     },
     (err: Error) => showError(err.message),
   );

@@ -108,7 +108,34 @@ describe("conversion page", () => {
     await download.saveAs(saved);
     const info = await probe(saved);
     expect(info.video.frameCount).toBe(60);
+
+    // The fragment keeps the job and its key (a fragment never reaches the server): a reload follows
+    // the same job and plays its result again.
+    const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+    const id = hash.get("job");
+    expect(hash.get("key")).toMatch(/^[\w-]{43}$/);
+    await page.reload();
+    await page.locator("#result").waitFor({ state: "visible" });
+    await page.waitForFunction(
+      () => (document.getElementById("result-video") as HTMLVideoElement).readyState >= 2,
+    );
+    expect(await page.locator("#convert-text").textContent()).toMatch(/^done · 60 frames/);
+    await page.screenshot({
+      path: join(repoRoot, "test-results", "convert-page-reloaded.png"),
+      fullPage: true,
+    });
     expect(pageErrors).toEqual([]);
+
+    // A link with the id alone opens the job in this browser, which kept the key; without the key
+    // (another browser) the job does not exist.
+    const tab = await browser.context.newPage();
+    await tab.goto(`${server.url}/#job=${id}`);
+    await tab.locator("#result").waitFor({ state: "visible" });
+    await tab.evaluate(() => localStorage.clear());
+    const stranger = await browser.context.newPage();
+    await stranger.goto(`${server.url}/#job=${id}`);
+    await stranger.locator("#error").waitFor({ state: "visible" });
+    expect(await stranger.locator("#error").textContent()).toBe(`no job ${id}`);
   });
 
   it("shows the API's reason when an upload is refused", async () => {
