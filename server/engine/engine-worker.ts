@@ -70,6 +70,7 @@ async function serve(): Promise<void> {
           post,
         );
         order.ran(m.width * m.height, performance.now() - started);
+        for (const { m: done } of batch) order.done(done.stream);
         break;
       }
       case "reset":

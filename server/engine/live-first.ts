@@ -9,6 +9,9 @@ export type Priority = "live" | "batch";
 
 interface LiveClock {
   last: number;
+  /** When its last frame finished: a live stream sends its next frame only after that, so a stream
+   *  whose frame waited behind a long conversion step is not quiet, it was waiting on us. */
+  finished: number;
   /** Smoothed time between this stream's frames; undefined after its first frame. */
   interval: number | undefined;
 }
@@ -26,7 +29,7 @@ export class LiveFirst {
     if (priority !== "live") return;
     const c = this.live.get(stream);
     if (!c) {
-      this.live.set(stream, { last: now, interval: undefined });
+      this.live.set(stream, { last: now, finished: now, interval: undefined });
       return;
     }
     const gap = now - c.last;
@@ -42,6 +45,12 @@ export class LiveFirst {
     this.live.delete(stream);
   }
 
+  /** A live stream's frame finished. */
+  done(stream: number, now = performance.now()): void {
+    const c = this.live.get(stream);
+    if (c) c.finished = now;
+  }
+
   /** A run of frames of `pixels` each took `ms`. */
   ran(pixels: number, ms: number): void {
     this.stepMs.set(pixels, ms);
@@ -53,7 +62,7 @@ export class LiveFirst {
     const step = this.estimate(pixels);
     let wait = 0;
     for (const c of this.live.values()) {
-      const quiet = c.last + Math.max(quietMs, 3 * (c.interval ?? 0)) - now;
+      const quiet = Math.max(c.last, c.finished) + Math.max(quietMs, 3 * (c.interval ?? 0)) - now;
       if (quiet <= 0) continue;
       const due = c.interval === undefined ? now : c.last + c.interval;
       if (now + step > due) wait = Math.max(wait, quiet);

@@ -2,6 +2,7 @@
 // stream's frame overtakes every queued conversion frame (it waits at most for the one already
 // running), and the conversion's frames still all come back, in order, once live is idle.
 import { describe, expect, it } from "vitest";
+import { LiveFirst } from "../../server/engine/live-first.js";
 import { openEngine } from "../helpers/engine.js";
 import { lavfiFrames } from "../helpers/frames.js";
 
@@ -40,5 +41,26 @@ describe("live before files", () => {
     } finally {
       await engine.close();
     }
+  });
+
+  // The isolation bench's 8K phase: a live frame that waited behind a 4-6 s conversion step was the
+  // stream's last arrival, so right after it ran the stream looked quiet and the next 8K step started
+  // (live 0.1 fps). A live stream sends its next frame only once the last one is back.
+  it("holds a long conversion step back right after a live frame that waited behind one", () => {
+    const order = new LiveFirst();
+    const live = 1;
+    const px360 = 640 * 368;
+    const px8k = 7680 * 4320;
+    order.arrived(live, "live", 0);
+    order.arrived(live, "live", 33);
+    order.ran(px360, 10);
+    order.ran(px8k, 5000);
+    // A live frame arrives while an 8K step runs (0-5000 ms); it runs when that step ends.
+    order.arrived(live, "live", 100);
+    order.ran(px360, 10);
+    order.done(live, 5010);
+    expect(order.batchDelay(px8k, 5011)).toBeGreaterThan(0);
+    // Silent for longer than the quiet time after its frame came back: conversions go on.
+    expect(order.batchDelay(px8k, 5010 + 60_000)).toBe(0);
   });
 });
