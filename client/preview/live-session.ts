@@ -4,8 +4,10 @@ import { Device, type types } from "mediasoup-client";
 import { io, type Socket } from "socket.io-client";
 import type {
   Ack,
+  ErrorCode,
   LiveClientEvents,
   LiveServerEvents,
+  PipelineEndReason,
   Request,
   RequestName,
   Responses,
@@ -13,6 +15,17 @@ import type {
 
 export class ServerUnreachableError extends Error {
   override name = "ServerUnreachableError";
+}
+
+/** The server answered but refused: `code` says why ("server-full": retry later). */
+export class RequestRefusedError extends Error {
+  override name = "RequestRefusedError";
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+  ) {
+    super(message);
+  }
 }
 
 export interface StartOptions {
@@ -25,9 +38,17 @@ export interface StartOptions {
 
 /** A one-time token from the server; asked for again on every (re)connect. */
 async function sessionToken(): Promise<string> {
-  const res = await fetch("/api/live/session", { cache: "no-store" });
-  if (!res.ok) throw new Error(`live session refused: HTTP ${res.status}`);
-  return ((await res.json()) as { token: string }).token;
+  const res = await fetch("/api/live/session", { cache: "no-store" }).catch((err: unknown) => {
+    throw new ServerUnreachableError(
+      `Cannot reach the sketchcast server (${err instanceof Error ? err.message : String(err)}). Check that it is running and reload.`,
+    );
+  });
+  if (res.ok) return ((await res.json()) as { token: string }).token;
+  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  const why = body.error ?? `HTTP ${res.status}`;
+  if (res.status === 429 || res.status === 503)
+    throw new RequestRefusedError(`The server is busy: ${why}. Try again in a minute.`, "server-full");
+  throw new RequestRefusedError(`The server refused a live session: ${why}.`, "failed");
 }
 
 export class LiveSession {
@@ -43,11 +64,7 @@ export class LiveSession {
   ) {}
 
   static async connect(): Promise<LiveSession> {
-    await sessionToken().catch((err: unknown) => {
-      throw new ServerUnreachableError(
-        `Cannot reach the sketchcast server (${err instanceof Error ? err.message : String(err)}). Check that it is running and reload.`,
-      );
-    });
+    await sessionToken();
     const socket: Socket<LiveServerEvents, LiveClientEvents> = io("/live", {
       auth: (cb) =>
         void sessionToken().then(
@@ -61,9 +78,14 @@ export class LiveSession {
       socket.once("connect_error", (err) => {
         socket.close();
         reject(
-          new ServerUnreachableError(
-            `Cannot open the live connection to the server: ${err.message}. Reload to retry.`,
-          ),
+          err.message.startsWith("server full")
+            ? new RequestRefusedError(
+                `The server is busy (${err.message}). Try again in a minute.`,
+                "server-full",
+              )
+            : new ServerUnreachableError(
+                `Cannot open the live connection to the server: ${err.message}. Reload to retry.`,
+              ),
         );
       });
     });
@@ -88,7 +110,7 @@ export class LiveSession {
       emit.call(this.socket, name, payload, (err, reply) => {
         if (err) reject(new ServerUnreachableError(`the server did not answer ${name}`));
         else if (reply.ok) resolve(reply.data);
-        else reject(new Error(reply.error));
+        else reject(new RequestRefusedError(reply.error, reply.code));
       });
     });
   }
@@ -141,6 +163,13 @@ export class LiveSession {
   async rtcStats(): Promise<{ up: RTCStatsReport; down: RTCStatsReport } | undefined> {
     if (!this.producer || !this.consumer) return undefined;
     return { up: await this.producer.getStats(), down: await this.consumer.getStats() };
+  }
+
+  /** The server ended the camera's pipeline by itself (see PipelineEndReason). */
+  onPipelineClosed(fn: (reason: PipelineEndReason) => void): void {
+    this.socket.on("pipelineClosed", ({ producerId, reason }) => {
+      if (producerId === this.producer?.id) fn(reason);
+    });
   }
 
   onDisconnect(fn: (reason: string) => void): void {

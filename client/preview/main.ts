@@ -84,6 +84,14 @@ async function main(): Promise<void> {
     // A handle for tests and scripts (pipeline statistics, controls) from the devtools console.
     (window as unknown as { sketchcastLive: LiveSession }).sketchcastLive = session;
     session.onDisconnect(() => say("Lost the connection to the server. Reload to reconnect.", true));
+    session.onPipelineClosed((reason) =>
+      say(
+        reason === "no-media"
+          ? "The server stopped sketching: no video arrived from this camera for several seconds. Reload to start again."
+          : "The server ended this stream. Reload to start again.",
+        true,
+      ),
+    );
     const sketch = await session.start(track, { mode, codec });
     sketchVideo.srcObject = new MediaStream([sketch]);
     say("");

@@ -95,6 +95,19 @@ export const configSchema = z
         maxWaitMs: integer(0, 1000, 0),
       })
       .prefault({}),
+    // What strangers can make the live side do (server/live/live-admission.ts): a pipeline is one
+    // sketched camera (a decoder, the model, an encoder); a 2-core box sketches about 3 at 360p.
+    live: z
+      .object({
+        maxPipelines: integer(1, 1024, 4),
+        maxConnections: integer(1, 10_000, 16),
+        connectionsPerAddress: integer(1, 10_000, 4),
+        /** Live session tokens one client address may take per minute (then 429). */
+        tokensPerMinute: integer(1, 100_000, 20),
+        /** A pipeline whose camera sends nothing this long (and is not paused) ends. */
+        idleTimeoutS: integer(1, 3600, 10),
+      })
+      .prefault({}),
     mediasoup: z
       .object({
         workers: integer(1, 256, availableParallelism()),

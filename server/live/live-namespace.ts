@@ -2,6 +2,7 @@ import type { types } from "mediasoup";
 import type { Namespace, Server } from "socket.io";
 import type { SketchEngine } from "../engine/index.js";
 import type { Logger } from "../log.js";
+import type { LiveAdmission } from "./live-admission.js";
 import { LivePeer } from "./live-peer.js";
 import type { SessionTokens } from "./session-tokens.js";
 import { attachHandlers } from "./signaling-handler.js";
@@ -11,6 +12,7 @@ import type { WorkerPool } from "./worker-pool.js";
 export interface NamespaceOptions {
   pool: WorkerPool;
   tokens: SessionTokens;
+  admission: LiveAdmission;
   engine: SketchEngine;
   listenIp: types.TransportListenIp;
   iceServers: IceServer[];
@@ -19,7 +21,8 @@ export interface NamespaceOptions {
 
 /**
  * socket.io namespace `/live`: a connection must present a session token (`auth: { token }`),
- * gets a router and a LivePeer, and loses everything it created when it disconnects.
+ * gets a router and a LivePeer, and loses everything it created when it disconnects. Connections
+ * beyond the admission limits are refused at the handshake with "server full: …".
  */
 export function attachLiveNamespace(
   io: Server,
@@ -30,11 +33,19 @@ export function attachLiveNamespace(
 } {
   const nsp: Namespace<LiveClientEvents, LiveServerEvents> = io.of("/live");
   const peers = new Set<LivePeer>();
+  const releases = new WeakMap<object, () => void>();
   nsp.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown }).token;
-    next(options.tokens.redeem(token) ? undefined : new Error("invalid or expired live session token"));
+    if (!options.tokens.redeem(token)) return next(new Error("invalid or expired live session token"));
+    try {
+      releases.set(socket, options.admission.takeConnection(socket.handshake.address));
+      next();
+    } catch (err) {
+      next(err as Error);
+    }
   });
   nsp.on("connection", (socket) => {
+    const release = releases.get(socket);
     const log = options.log.child({ socket: socket.id });
     const peer = new LivePeer({
       router: options.pool.router(),
@@ -42,14 +53,18 @@ export function attachLiveNamespace(
       listenIp: options.listenIp,
       iceServers: options.iceServers,
       log,
-      onPipelineClosed: (producerId) => socket.emit("pipelineClosed", { producerId }),
+      admission: options.admission,
+      onPipelineClosed: (producerId, reason) => socket.emit("pipelineClosed", { producerId, reason }),
     });
     peers.add(peer);
     attachHandlers(socket, peer.handlers, log);
     socket.once("disconnect", (reason) => {
       log.debug({ reason }, "live client left");
       peers.delete(peer);
-      peer.close().catch((err: unknown) => log.error({ err }, "closing a live peer failed"));
+      peer
+        .close()
+        .catch((err: unknown) => log.error({ err }, "closing a live peer failed"))
+        .finally(() => release?.());
     });
   });
   return {

@@ -1,10 +1,12 @@
 import type { types } from "mediasoup";
 import type { SketchEngine } from "../engine/index.js";
 import type { Logger } from "../log.js";
+import type { LiveAdmission } from "./live-admission.js";
 import { PassthroughStream } from "./passthrough-stream.js";
+import { RequestError } from "./request-error.js";
 import type { Handlers, Parsed } from "./signaling-handler.js";
 import type { IceServer, Responses } from "./signaling-messages.js";
-import { SketchPipeline } from "./sketch-pipeline.js";
+import { type PipelineEndReason, SketchPipeline } from "./sketch-pipeline.js";
 
 export interface PeerOptions {
   router: types.Router;
@@ -12,8 +14,10 @@ export interface PeerOptions {
   listenIp: types.TransportListenIp;
   iceServers: IceServer[];
   log: Logger;
-  /** Called when one of this peer's pipelines ends on its own (its producer closed). */
-  onPipelineClosed(producerId: string): void;
+  /** The server-wide pipeline limit and the idle timeout. */
+  admission: LiveAdmission;
+  /** Called when one of this peer's pipelines ends on its own (see PipelineEndReason). */
+  onPipelineClosed(producerId: string, reason: PipelineEndReason): void;
 }
 
 /** Caps per connection, so one client cannot exhaust ports or CPU. */
@@ -39,13 +43,23 @@ export class LivePeer {
       iceServers: this.options.iceServers,
     }),
     createTransport: async () => {
-      if (this.transports.size >= maxTransports) throw new Error(`at most ${maxTransports} transports`);
-      const t = await this.options.router.createWebRtcTransport({
-        listenIps: [this.options.listenIp],
-        enableUdp: true,
-        enableTcp: true,
-        preferUdp: true,
-      });
+      if (this.transports.size >= maxTransports)
+        throw new RequestError("failed", `at most ${maxTransports} transports per connection`);
+      const t = await this.options.router
+        .createWebRtcTransport({
+          listenIps: [this.options.listenIp],
+          enableUdp: true,
+          enableTcp: true,
+          preferUdp: true,
+        })
+        .catch((err: unknown) => {
+          // Every WebRTC port of the configured range is taken: a capacity limit like the others.
+          // mediasoup says "no more available ports"; the 3.8.4 worker we run gives an empty reason.
+          const reason = err instanceof Error ? err.message.replace(/\s*\[method:[^\]]*\]$/, "") : "?";
+          if (reason === "" || /no more available ports/i.test(reason))
+            throw new RequestError("server-full", "server full: no free WebRTC port; try again later");
+          throw err;
+        });
       if (this.closed) {
         t.close();
         throw new Error("connection closed");
@@ -62,6 +76,8 @@ export class LivePeer {
     produce: (p) => this.produce(p),
     consume: async ({ transportId, producerId, rtpCapabilities }) => {
       const caps = rtpCapabilities as types.RtpCapabilities;
+      // A connection sees only what it sent: its cameras and their sketches, never another's.
+      if (!this.ownsProducer(producerId)) throw new RequestError("not-found", `no producer ${producerId}`);
       if (!this.options.router.canConsume({ producerId, rtpCapabilities: caps })) {
         throw new Error(`cannot consume ${producerId} with these capabilities`);
       }
@@ -106,39 +122,53 @@ export class LivePeer {
 
   private async produce(p: Parsed<"produce">): Promise<Responses["produce"]> {
     if (this.producers.size >= maxProducers)
-      throw new Error(`at most ${maxProducers} cameras per connection`);
+      throw new RequestError("failed", `at most ${maxProducers} cameras per connection`);
     const transport = this.transport(p.transportId);
-    const producer = await transport.produce({
-      kind: "video",
-      rtpParameters: p.rtpParameters as types.RtpParameters,
-    });
-    this.producers.set(producer.id, producer);
-    producer.observer.once("close", () => this.producers.delete(producer.id));
-    const stream = this.createStream(p.mode, p.controls);
+    const release = this.options.admission.takePipeline();
+    let producer: types.Producer | undefined;
+    let stream: ReturnType<LivePeer["createStream"]> | undefined;
     let pipeline: SketchPipeline;
     try {
+      producer = await transport.produce({
+        kind: "video",
+        rtpParameters: p.rtpParameters as types.RtpParameters,
+      });
+      const id = producer.id;
+      this.producers.set(id, producer);
+      producer.observer.once("close", () => this.producers.delete(id));
+      stream = this.createStream(p.mode, p.controls);
       pipeline = await SketchPipeline.start({
         router: this.options.router,
         source: producer,
         stream,
         probe: p.probe,
         log: this.options.log,
+        idleTimeoutMs: this.options.admission.limits.idleTimeoutS * 1000,
       });
     } catch (err) {
-      stream.close();
-      producer.close();
+      stream?.close();
+      producer?.close();
+      release();
       throw err;
     }
+    const id = producer.id;
+    pipeline.onClose((reason) => {
+      release();
+      this.pipelines.delete(id);
+      if (reason && !this.closed) this.options.onPipelineClosed(id, reason);
+    });
     if (this.closed) {
       await pipeline.close();
       throw new Error("connection closed");
     }
-    this.pipelines.set(producer.id, pipeline);
-    pipeline.onClose(() => {
-      this.pipelines.delete(producer.id);
-      if (!this.closed) this.options.onPipelineClosed(producer.id);
-    });
-    return { id: producer.id, sketchProducerId: pipeline.output.producer.id };
+    this.pipelines.set(id, pipeline);
+    return { id, sketchProducerId: pipeline.output.producer.id };
+  }
+
+  private ownsProducer(producerId: string): boolean {
+    if (this.producers.has(producerId)) return true;
+    for (const p of this.pipelines.values()) if (p.output.producer.id === producerId) return true;
+    return false;
   }
 
   private createStream(mode: Parsed<"produce">["mode"], controls: Parsed<"produce">["controls"]) {
@@ -148,19 +178,19 @@ export class LivePeer {
 
   private transport(id: string): types.WebRtcTransport {
     const t = this.transports.get(id);
-    if (!t) throw new Error(`no transport ${id}`);
+    if (!t) throw new RequestError("not-found", `no transport ${id}`);
     return t;
   }
 
   private endpoint(kind: "producer" | "consumer", id: string): types.Producer | types.Consumer {
     const e = kind === "producer" ? this.producers.get(id) : this.consumers.get(id);
-    if (!e) throw new Error(`no ${kind} ${id}`);
+    if (!e) throw new RequestError("not-found", `no ${kind} ${id}`);
     return e;
   }
 
   private pipeline(producerId: string): SketchPipeline {
     const p = this.pipelines.get(producerId);
-    if (!p) throw new Error(`no pipeline for producer ${producerId}`);
+    if (!p) throw new RequestError("not-found", `no pipeline for producer ${producerId}`);
     return p;
   }
 }

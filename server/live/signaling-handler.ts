@@ -1,5 +1,6 @@
 import type { Socket } from "socket.io";
 import type { Logger } from "../log.js";
+import { RequestError } from "./request-error.js";
 import { type Ack, type RequestName, type Responses, requestSchemas } from "./signaling-messages.js";
 
 /** A request's payload after validation (defaults applied). */
@@ -9,7 +10,7 @@ export type Handlers = { [K in RequestName]: (payload: Parsed<K>) => Promise<Res
 
 /**
  * Wires every request of the protocol to its handler: validates the payload, runs the handler and
- * acks `{ ok, data }` or `{ ok: false, error }`. Nothing a client sends can throw out of here.
+ * acks `{ ok, data }` or `{ ok: false, error, code }`. Nothing a client sends can throw out of here.
  */
 export function attachHandlers(socket: Socket, handlers: Handlers, log: Logger): void {
   for (const name of Object.keys(requestSchemas) as RequestName[]) {
@@ -24,6 +25,7 @@ export function attachHandlers(socket: Socket, handlers: Handlers, log: Logger):
         return reply({
           ok: false,
           error: `invalid ${name}: ${issue?.path.join(".") || "payload"}: ${issue?.message}`,
+          code: "invalid-request",
         });
       }
       try {
@@ -32,7 +34,9 @@ export function attachHandlers(socket: Socket, handlers: Handlers, log: Logger):
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         log.debug({ err, request: name }, "live request failed");
-        reply({ ok: false, error: `${name} failed: ${message}` });
+        const code = err instanceof RequestError ? err.code : "failed";
+        // A capacity refusal reads as itself ("server full: …"), not as a broken request.
+        reply({ ok: false, error: code === "server-full" ? message : `${name} failed: ${message}`, code });
       }
     });
   }

@@ -1,11 +1,13 @@
 // The `/live` socket.io protocol: every request is `emit(name, payload, ack)` and every ack is
-// `{ ok: true, data }` or `{ ok: false, error }`. Payloads are validated here before anything
+// `{ ok: true, data }` or `{ ok: false, error, code }`. Payloads are validated here before anything
 // touches mediasoup; mediasoup's own objects (DTLS/RTP parameters) are checked for shape and size
 // and then left to mediasoup, which rejects what it cannot use.
 import type { types } from "mediasoup";
 import { z } from "zod";
 import { styleNames } from "../engine/controls.js";
-import type { PipelineStats } from "./sketch-pipeline.js";
+import type { PipelineEndReason, PipelineStats } from "./sketch-pipeline.js";
+
+export type { PipelineEndReason };
 
 const id = z.string().min(1).max(100);
 const text = z.string().max(256);
@@ -112,7 +114,14 @@ export interface Responses {
   pipelineStats: PipelineStats;
 }
 
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
+/**
+ * Why a request failed: `invalid-request` (the payload did not validate), `not-found` (no such
+ * transport/producer/consumer of this connection), `server-full` (a capacity limit; retry later),
+ * `failed` (anything else; `error` says what).
+ */
+export type ErrorCode = "invalid-request" | "not-found" | "server-full" | "failed";
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: string; code: ErrorCode };
 
 /** socket.io typing for the `/live` namespace. */
 export type LiveClientEvents = {
@@ -120,6 +129,10 @@ export type LiveClientEvents = {
 };
 
 export interface LiveServerEvents {
-  /** A pipeline ended (its camera producer closed): stop showing its sketch. */
-  pipelineClosed: (event: { producerId: string }) => void;
+  /**
+   * A pipeline ended by itself: its camera producer closed (`source-closed`), the camera sent
+   * nothing for the idle timeout (`no-media`), or its decoder could not start (`failed`). Stop
+   * showing its sketch.
+   */
+  pipelineClosed: (event: { producerId: string; reason: PipelineEndReason }) => void;
 }

@@ -49,7 +49,13 @@ export interface PipelineOptions {
   log: Logger;
   /** Called for every frame handed to the encoder (per-frame figures for a stats view or a benchmark). */
   onFrameOut?: (timing: FrameTiming) => void;
+  /** The pipeline ends when its camera sends nothing this long while not paused. Default 10 s. */
+  idleTimeoutMs?: number;
 }
+
+/** Why a pipeline ended by itself: its camera producer closed, it sent nothing for too long, or its
+ *  decoder could not start. */
+export type PipelineEndReason = "source-closed" | "no-media" | "failed";
 
 /** A decoder this long without a frame is asked for a keyframe. */
 const stallMs = 400;
@@ -58,6 +64,8 @@ const stallMs = 400;
  * would otherwise compete with the recovering stream.
  */
 const spareDelayMs = 1500;
+/** How often the camera producer's byte count is read (media arrival and the idle timeout). */
+const mediaPollMs = 250;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,7 +73,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * One browser camera through the live loop: plain RTP → ffmpeg decode → stream.process → ffmpeg
  * VP8 encode → plain RTP → `output.producer`. Stages hand over through one-slot mailboxes, so a
  * busy model or encoder drops frames (newest wins) instead of adding delay. Each ffmpeg has a warm
- * spare that takes over when it exits; the pipeline ends itself when the source producer goes away.
+ * spare that takes over when it exits. No ffmpeg starts before the camera's first RTP arrives, and
+ * the pipeline ends itself when the source producer goes away or sends nothing for the idle timeout,
+ * so a client that produces without sending holds no processes for long.
  */
 export class SketchPipeline {
   private readonly counts = { framesIn: 0, framesOut: 0, dropped: 0, processMs: 0, width: 0, height: 0 };
@@ -79,8 +89,11 @@ export class SketchPipeline {
   private lastFrameAt = performance.now();
   private processing = false;
   private closing: Promise<void> | undefined;
-  private readonly onClosed: (() => void)[] = [];
+  private readonly onClosed: ((reason: PipelineEndReason | undefined) => void)[] = [];
+  private endReason: PipelineEndReason | undefined;
   private readonly watchdog = setInterval(() => this.checkStall(), 100);
+  private readonly mediaWatch = setInterval(() => void this.watchMedia(), mediaPollMs);
+  private media = { bytes: 0, lastAt: performance.now(), polling: false, decoderStarted: false };
 
   private constructor(
     private readonly opts: PipelineOptions,
@@ -88,7 +101,7 @@ export class SketchPipeline {
     private readonly log: Logger,
   ) {
     livePipelines.inc();
-    opts.source.observer.once("close", () => void this.close());
+    opts.source.observer.once("close", () => void this.end("source-closed"));
   }
 
   get stream(): LiveStream {
@@ -97,23 +110,18 @@ export class SketchPipeline {
 
   static async start(opts: PipelineOptions): Promise<SketchPipeline> {
     const output = await createSketchOutput(opts.router, { source: opts.source.id });
-    const pipeline = new SketchPipeline(opts, output, opts.log.child({ producer: opts.source.id }));
-    try {
-      // ffmpeg must listen before RTP flows: decoders start with their consumer paused.
-      await pipeline.useDecoder(await pipeline.newDecoder());
-    } catch (err) {
-      await pipeline.close();
-      throw err;
-    }
-    return pipeline;
+    return new SketchPipeline(opts, output, opts.log.child({ producer: opts.source.id }));
   }
 
   stats(): PipelineStats {
     return { ...this.counts, decoderPid: this.decoder?.process.pid, encoderPid: this.encoder?.process.pid };
   }
 
-  /** Runs `fn` once the pipeline has closed (also when it closes itself). */
-  onClose(fn: () => void): void {
+  /**
+   * Runs `fn` once the pipeline has closed, with the reason when it ended by itself (undefined when
+   * its owner closed it).
+   */
+  onClose(fn: (reason: PipelineEndReason | undefined) => void): void {
     this.onClosed.push(fn);
   }
 
@@ -121,6 +129,7 @@ export class SketchPipeline {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchdog);
+      clearInterval(this.mediaWatch);
       this.stopKeyFrames?.();
       const encoders = [this.encoder, this.spareEncoder].filter((e) => e !== undefined);
       this.decoder?.close();
@@ -133,9 +142,52 @@ export class SketchPipeline {
       spare?.close();
       const children = [this.decoder, spare, ...encoders].filter((c) => c !== undefined);
       await Promise.all(children.map((c) => c.process.exited));
-      for (const fn of this.onClosed) fn();
+      for (const fn of this.onClosed) fn(this.endReason);
     })();
     return this.closing;
+  }
+
+  private end(reason: PipelineEndReason): void {
+    if (this.closing) return;
+    this.endReason = reason;
+    if (reason === "no-media") this.log.info("the camera sent nothing for the idle timeout; pipeline ends");
+    void this.close();
+  }
+
+  /**
+   * Reads the camera producer's byte count: the first bytes start the decoder (ffmpeg listens before
+   * RTP reaches it: its tap's consumer stays paused until it is ready, and a keyframe is asked for
+   * then), and no new bytes for the idle timeout end the pipeline. A paused camera is not idle.
+   */
+  private async watchMedia(): Promise<void> {
+    if (this.media.polling || this.closing) return;
+    this.media.polling = true;
+    try {
+      const stats = await this.opts.source.getStats();
+      const bytes = stats.reduce((sum, s) => sum + (s.byteCount ?? 0), 0);
+      const now = performance.now();
+      if (bytes > this.media.bytes || this.opts.source.paused) {
+        this.media.bytes = bytes;
+        this.media.lastAt = now;
+        if (bytes > 0 && !this.media.decoderStarted) this.startDecoder();
+      } else if (now - this.media.lastAt > (this.opts.idleTimeoutMs ?? 10_000)) {
+        this.end("no-media");
+      }
+    } catch {
+      // The producer closed meanwhile; its close event ends the pipeline.
+    } finally {
+      this.media.polling = false;
+    }
+  }
+
+  private startDecoder(): void {
+    this.media.decoderStarted = true;
+    this.newDecoder()
+      .then((decoder) => this.useDecoder(decoder))
+      .catch((err: unknown) => {
+        this.log.error({ err }, "could not start the live decoder; pipeline ends");
+        this.end("failed");
+      });
   }
 
   private newDecoder(): Promise<LiveDecoder> {

@@ -87,6 +87,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       SKETCHCAST_PORT: String(port),
       SKETCHCAST_HOST: "127.0.0.1",
       SKETCHCAST_DATA_DIR: dataDir,
+      // Every test client comes from 127.0.0.1, so the per-address live limits would count them all
+      // as one stranger; the tests of those limits set their own.
+      SKETCHCAST_LIVE_TOKENS_PER_MINUTE: "100000",
+      SKETCHCAST_LIVE_CONNECTIONS_PER_ADDRESS: "10000",
       ...opts.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,9 +1,7 @@
 // The /live signaling rejects what it cannot use with an error ack, and the server stays up.
-import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { connectLive, request } from "../helpers/live-socket.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
-
-type Reply = { ok: boolean; error?: string; data?: unknown };
 
 let server: RunningServer;
 
@@ -16,24 +14,7 @@ afterAll(async () => {
   if (server) await removeDataDir(server.dataDir);
 });
 
-async function connect(token?: string): Promise<Socket> {
-  const t =
-    token ?? ((await (await fetch(`${server.url}/api/live/session`)).json()) as { token: string }).token;
-  const socket = io(`${server.url}/live`, {
-    auth: { token: t },
-    transports: ["websocket"],
-    reconnection: false,
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("connect_error", reject);
-  });
-  return socket;
-}
-
-function request(socket: Socket, event: string, ...args: unknown[]): Promise<Reply> {
-  return socket.timeout(5000).emitWithAck(event, ...args) as Promise<Reply>;
-}
+const connect = (token?: string) => connectLive(server.url, token);
 
 test("a connection needs a fresh session token", async () => {
   await expect(connect("not-a-token")).rejects.toThrow(/token/);
@@ -63,13 +44,18 @@ test("malformed payloads get error acks and the server stays up", async () => {
     const reply = await request(socket, event, payload);
     expect(reply.ok, `${event} ${JSON.stringify(payload).slice(0, 80)}`).toBe(false);
     expect(reply.error).toMatch(new RegExp(`^invalid ${event}`));
+    expect(reply.code).toBe("invalid-request");
   }
   // Well-formed but naming things that do not exist: an error ack from the handler.
   const unknown = await request(socket, "connectTransport", {
     transportId: "nope",
     dtlsParameters: { fingerprints: [{ algorithm: "sha-256", value: "00" }] },
   });
-  expect(unknown).toMatchObject({ ok: false, error: expect.stringMatching(/no transport nope/) });
+  expect(unknown).toMatchObject({
+    ok: false,
+    error: expect.stringMatching(/no transport nope/),
+    code: "not-found",
+  });
   // No ack function, unknown events, binary junk: ignored, no crash.
   socket.emit("createTransport", { direction: "sideways" });
   socket.emit("noSuchEvent", { a: 1 });
