@@ -1,139 +1,279 @@
-"""The teacher: a classical, deterministic pencil renderer the student network learns to imitate.
+"""The teacher (v3): a classical, deterministic pencil renderer the student network learns to imitate.
 
-Lines: XDoG (Winnemöller 2012) on an edge-preserving smoothed luminance, then smoothed along the
-edge tangent from the structure tensor, a cheap stand-in for Kang's flow-based DoG (2007) that
-joins broken contours. Line darkness grows with edge contrast, so weight follows edge strength and
-strokes taper where an edge fades.
-Lines are softened by a sub-pixel blur, as graphite is.
-Tone: smooth graphite shading whose darkness follows the image tone (Lu, Xu & Jia 2012 tone map
-idea), modulated by low-contrast hatching whose direction follows the surface (the coarse
-structure-tensor tangent picks among four orientations) and by paper tooth. Bright flat regions
-stay paper-white.
+    python3 models/teacher.py          # self-checks (scene-attached hatching, detail, speed)
+    python3 models/teacher_sheet.py    # contact sheet + tone statistics over the validation photos
 
-Hatching and tooth are fixed to the paper (the screen) and kept faint on purpose: a picture that
-moves under them can't carry them along, so at full contrast they were most of the student's
-error and flicker (a one-pixel shift of the photo changed the old full-contrast hatching by
-L1 0.08). Both repeat every 4 px: the student ends in a 4x pixel-shuffle, so it knows every output
-pixel's position modulo 4 and can reproduce them, where a non-periodic screen texture would only be
-learnable as its blurred mean.
+A pencil drawing is mostly bare paper: Lu, Xu & Jia (2012) measured drawings as a mixture of a
+bright (paper), a mild (hatched) and a dark layer, about 76:22:2, mean ~220. So, top to bottom:
+
+1. Tone. The smoothed luminance is histogram-matched to that parametric target, so a dark, foggy or
+   low-contrast photo gives the same share of paper as a well exposed one.
+2. Edge tangent flow (ETF): the smoothed structure tensor (Kang 2007 uses an iterative ETF; a
+   Gaussian-smoothed tensor is the cheap equivalent), with a weak 45-degree prior where there is
+   no structure (a right-hander's hatch).
+3. Hatching. Tone is drawn only as stroke density: white noise sampled in the scene's own
+   coordinates (`coords`), smeared along the ETF (a short straight line integral convolution, as in
+   Mao et al. 2001), thresholded so the fraction of stroke pixels follows the remapped darkness.
+   That gives strokes a few px long with random length, spacing and jitter, no periodic grid and no
+   gray wash; bright tones stay bare paper. A second layer across the first appears only in the
+   darkest tones.
+4. Contours: flow-based DoG (Kang 2007) / XDoG soft threshold (Winnemoeller 2012): a DoG smeared
+   along the ETF, weighted by edge strength, gated by a coarse-scale edge measure so fine texture
+   (grass, gravel) leaves only its strongest strokes; a smooth low-frequency displacement gives
+   a slight hand wobble; the along-flow smear tapers the ends.
+5. Styles: pencil (gray graphite), ink (crisp black lines; solid black only for large, really black
+   regions: "spot blacks"), charcoal (broad soft strokes, slight smudge).
+
+Every stroke texture (hatching noise, wobble, tooth) is sampled at `coords`, a pixel's position in
+the object's own coordinates, so a caller that knows the homography of a layer can make the hatching
+move with it; by default coords is the pixel grid (texture fixed to the screen).
 """
+
+import math
 
 import cv2
 import numpy as np
 
 STYLES = ("pencil", "ink", "charcoal")
 
-# One period of a 4-px hatch line across its stroke (dark centre, soft sides).
-_PROFILE = np.array([1.0, 0.35, 0.0, 0.35], np.float32)
-HATCH_CONTRAST = 0.25  # hatching scales the graphite by 1 +- about this
-GRAIN = 0.04  # paper tooth scales it by 1 +- this (charcoal 1.5x)
-LINE_SOFTNESS = 0.6  # Gaussian sigma (px) of the line blur
+# --- tone target: Lu, Xu & Jia 2012, eq. (4)-(6) with their parameters (values in 0..255) ----------
+TONE_WEIGHTS = (0.76, 0.22, 0.02)  # bright : mild : dark
+SIGMA_BRIGHT = 9.0  # Laplacian falloff from paper white
+MILD_RANGE = (105.0, 225.0)  # uniform mild layer
+DARK_MEAN, DARK_SIGMA = 90.0, 11.0  # Gaussian dark layer
+
+LOCAL_CONTRAST = 2.5  # tone input = lum + this x (lum - its 30 px Gaussian mean)
+
+# --- hatching ----------------------------------------------------------------------------------------
+NOISE_TILE = 256  # side of the random tile the stroke noise is sampled from (wraps)
+STROKE_HALF = 8  # strokes are smeared over +-this many px along the flow (pencil)
+PAPER_DARKNESS = 0.03  # remapped darkness below this stays bare paper
+CROSS_DARKNESS = 0.4  # the cross-hatch layer starts at this darkness
+CROSS_ANGLE = 60.0  # degrees between the two layers (90 reads as a grid of ticks)
+WOBBLE_PX = 1.0  # amplitude of the contours' hand wobble
+WOBBLE_PERIOD = 48.0  # its wavelength in px (of coords)
+
+_rng = np.random.default_rng(7)
+_SEEDS = _rng.uniform(0, 1, (2, NOISE_TILE, NOISE_TILE)).astype(np.float32)  # stroke seeds, two layers
+_TOOTH = _rng.uniform(0, 1, (NOISE_TILE, NOISE_TILE)).astype(np.float32)
+_WOBBLE = _rng.standard_normal((2, 16, 16)).astype(np.float32)
 
 
-def _hatch_patterns(h, w):
-    """Four hatch textures in [0, 1] (0°, 45°, 90°, 135° strokes), each periodic with period 4."""
-    yy, xx = np.mgrid[0:h, 0:w]
-    return np.stack([_PROFILE[yy % 4], _PROFILE[(xx + yy) % 4], _PROFILE[xx % 4], _PROFILE[(xx - yy) % 4]])
+def _tone_target():
+    """Inverse CDF of the Lu/Xu/Jia pencil tone mixture: quantile (0..1, 1024 steps) -> tone 0..1."""
+    v = np.arange(256, dtype=np.float64)
+    bright = np.exp(-(255 - v) / SIGMA_BRIGHT) / SIGMA_BRIGHT
+    mild = ((v >= MILD_RANGE[0]) & (v <= MILD_RANGE[1])) / (MILD_RANGE[1] - MILD_RANGE[0])
+    dark = np.exp(-((v - DARK_MEAN) ** 2) / (2 * DARK_SIGMA**2)) / (math.sqrt(2 * math.pi) * DARK_SIGMA)
+    p = TONE_WEIGHTS[0] * bright + TONE_WEIGHTS[1] * mild + TONE_WEIGHTS[2] * dark
+    cdf = np.cumsum(p / p.sum())
+    return np.interp(np.linspace(0, 1, 1024), cdf, v / 255).astype(np.float32)
 
 
-def _grain(h, w, amount):
-    """Paper tooth: a fixed 4x4 tile of values in 1 +- amount."""
-    tile = np.random.default_rng(7).uniform(1 - amount, 1 + amount, (4, 4)).astype(np.float32)
-    return np.tile(tile, (h // 4 + 1, w // 4 + 1))[:h, :w]
+_TONE_INV_CDF = _tone_target()
 
 
-def _line_kernels(length):
-    """Normalised 1-px line kernels along the four hatch orientations (for tangent smoothing)."""
-    n = 2 * length + 1
-    ks = []
-    for dy, dx in ((0, 1), (1, 1), (1, 0), (1, -1)):
-        k = np.zeros((n, n), np.float32)
-        for t in range(-length, length + 1):
-            k[length + t * dy, length + t * dx] = 1
-        ks.append(k / k.sum())
-    return ks
+def tone_map(lum):
+    """Histogram-match lum (0..1, already smoothed) to the pencil tone target. A pixel's quantile is
+    the middle of its bin's CDF step, so a large flat area lands in the middle of its tone range."""
+    q = np.clip(lum * 1023 + 0.5, 0, 1023).astype(np.int32)
+    hist = np.bincount(q.ravel(), minlength=1024).astype(np.float64)
+    cdf = (np.cumsum(hist) - 0.5 * hist) / q.size
+    return _TONE_INV_CDF[np.clip(cdf * 1023 + 0.5, 0, 1023).astype(np.int32)][q]
 
 
-def _orientation_weights(lum, sigma):
-    """Soft weights of the four orientations (0°, 45°, 90°, 135°) for the local edge tangent,
-    from the smoothed structure tensor; low-coherence areas fall back to 45° (the usual
-    right-hander's hatch)."""
+def _flow(lum, sigma):
+    """Edge tangent (unit vectors tx, ty, image coords with y down) from the structure tensor smoothed
+    at sigma; plus its coherence 0..1. A weak isotropic 45-degree prior decides flat regions."""
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
     jxx = cv2.GaussianBlur(gx * gx, (0, 0), sigma)
     jyy = cv2.GaussianBlur(gy * gy, (0, 0), sigma)
     jxy = cv2.GaussianBlur(gx * gy, (0, 0), sigma)
-    grad = 0.5 * np.arctan2(2 * jxy, jxx - jyy)  # gradient angle, image coords (y down)
-    tangent = grad + np.pi / 2
-    coh = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + 1e-6)
-    # hatch orientation i runs along angle i*45° in (x right, y down) coordinates
-    ws = [np.maximum(np.cos(2 * (tangent - i * np.pi / 4)), 0) ** 8 for i in range(4)]
-    c = np.clip(coh * 2 - 0.4, 0, 1)
-    ws = [c * w_ + (1 - c) * (1.0 if i == 1 else 0.0) for i, w_ in enumerate(ws)]
-    s = sum(ws) + 1e-6
-    return [w_ / s for w_ in ws]
+    # prior: a gradient along (1, 1)/sqrt2 -> tangent along (1, -1): strokes from lower left to upper right
+    prior = 2e-3
+    jxx, jyy, jxy = jxx + prior / 2, jyy + prior / 2, jxy + prior / 2
+    grad = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
+    coh = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + 1e-9)
+    return -np.sin(grad), np.cos(grad), coh
 
 
-def render(rgb, style="pencil", detail=0.5):
-    """RGB uint8 [H, W, 3] -> grayscale uint8 [H, W] drawing (255 = paper)."""
+def _rotate(tx, ty, degrees):
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    return c * tx - s * ty, s * tx + c * ty
+
+
+def _sample(tile, coords, scale, interp=cv2.INTER_LINEAR):
+    """Lookup of a wrapping tile at coords * scale."""
+    c = np.mod(coords * scale, tile.shape[0]).astype(np.float32)
+    return cv2.remap(tile, c[..., 0], c[..., 1], interp, borderMode=cv2.BORDER_WRAP)
+
+
+def _taper(half):
+    """Weights along a stroke, k = 0..half from its middle: nearly flat, falling off at the ends."""
+    return [1 - (k / (half + 1)) ** 2 for k in range(half + 1)]
+
+
+def _smear(img, grid, tx, ty, half, step=1.0):
+    """Weighted average of img along the direction (tx, ty) over +-half px: a straight line integral
+    convolution (Cabral & Leedom 1993). The taper weights make stroke ends fade."""
+    wts = _taper(half)
+    acc, wsum = img.copy(), 1.0
+    for k in range(1, half + 1):
+        for s in (-1, 1):
+            d = s * k * step
+            acc += wts[k] * cv2.remap(img, grid[..., 0] + d * tx, grid[..., 1] + d * ty, cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REFLECT101)
+            wsum += wts[k]
+    return acc / wsum
+
+
+def _hatch_layer(seed_u, darkness, grid, tx, ty, half, lo, hi, max_cover):
+    """Strokes along (tx, ty): a seed pixel wherever the scene's uniform noise is below a density
+    that follows the darkness, each seed smeared into a tapered segment of about 2*half px. Coverage
+    rises from 0 at darkness `lo` to max_cover at `hi`; seeds near the cut are fainter (pressure)."""
+    cover = np.clip((darkness - lo) / (hi - lo), 0, 1) * max_cover
+    # overlapping strokes -> coverage 1 - exp(-density * area)
+    area = 2 * sum(_taper(half)) - 1  # ink of one stroke, in px
+    density = -np.log1p(-cover) / area
+    seeds = np.clip((density - seed_u) / (density + 1e-6) * 2.5, 0, 1) * (cover > 0)
+    strokes = _smear(seeds.astype(np.float32), grid, tx, ty, half) * area  # a sum: one seed -> 1
+    return np.clip(strokes, 0, 1)
+
+
+def spot_blacks(lum, min_area):
+    """Mask of large, really black regions ("spot blacks"): dark pixels, opened (no thin parts), only
+    connected parts of at least min_area px, then a smooth outline (blurred and re-thresholded) with
+    a 1 px soft edge. The rest of the dark tone is left to lines and hatching."""
+    dark = (cv2.GaussianBlur(lum, (0, 0), 1.5) < 0.07).astype(np.uint8)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    keep = np.zeros(n, np.float32)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    smooth = cv2.GaussianBlur(keep[lab], (0, 0), 2.5)
+    return np.clip((smooth - 0.5) * 3 + 0.5, 0, 1)
+
+
+def _contours(norm, grid, coords, tx, ty, style, detail):
+    """Line darkness 0..1: DoG smeared along the flow (FDoG), soft-thresholded (XDoG), gated by a
+    coarse edge measure, displaced by a smooth wobble."""
+    sigma = (2.2 - 1.3 * detail) * (1.5 if style == 2 else 1.0)
+    g1 = cv2.GaussianBlur(norm, (0, 0), sigma)
+    g2 = cv2.GaussianBlur(norm, (0, 0), 1.6 * sigma)
+    dog = _smear(g2 - g1, grid, tx, ty, 4, step=0.75)  # > 0 on the dark side of an edge
+    # coarse-scale edge strength: texture (grass, gravel) averages out here, real boundaries do not
+    c = cv2.GaussianBlur(norm, (0, 0), 3.0)
+    coarse = np.sqrt(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3) ** 2 + cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3) ** 2)
+    gate = np.clip(coarse / (0.30 - 0.18 * detail), 0, 1)
+    thresh = 0.020 - 0.013 * detail
+    gain = (1.0 if style == 0 else 1.4) / (0.045 - 0.02 * detail)
+    line = np.tanh(np.maximum(dog * gate - thresh, 0) * gain)
+    if style == 1:  # ink: a crisp edge, weight from the width of the strong response
+        line = np.clip((line - 0.25) * 3, 0, 1)
+    # hand wobble: a smooth displacement field fixed to the scene coordinates
+    wob = np.stack([_sample(t, coords, 1 / WOBBLE_PERIOD, cv2.INTER_CUBIC) for t in _WOBBLE], -1)
+    line = cv2.remap(line.astype(np.float32), grid[..., 0] + WOBBLE_PX * wob[..., 0],
+                     grid[..., 1] + WOBBLE_PX * wob[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+    return cv2.GaussianBlur(line, (0, 0), 1.0) if style == 2 else line
+
+
+def render(rgb, style="pencil", detail=0.5, coords=None):
+    """RGB uint8 [H, W, 3] -> grayscale uint8 [H, W] drawing (255 = paper).
+    coords: optional float32 [H, W, 2], each pixel's (x, y) in the object's/layer's own coordinates;
+    the stroke textures are sampled there (None: the pixel grid)."""
     style = STYLES.index(style) if isinstance(style, str) else int(style)
     detail = float(np.clip(detail, 0, 1))
     h, w = rgb.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grid = np.stack([xx, yy], -1)
+    coords = grid if coords is None else np.asarray(coords, np.float32)
     lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
-    # Edge-preserving smoothing first, so texture and noise do not become scribbles.
-    smooth = cv2.bilateralFilter(lum, 7, 0.12, 3)
+    smooth = cv2.bilateralFilter(lum, 7, 0.12, 3)  # edge-preserving: noise must not become scribbles
+    lo, hi = np.percentile(smooth, (1, 99))
+    norm = np.clip((smooth - lo) / max(hi - lo, 0.05), 0, 1)  # contrast-normalised for the lines
 
-    # --- lines (XDoG) --------------------------------------------------------------------------
-    sigma = (2.4 - 1.6 * detail) * (1.35 if style == 2 else 1.0)
-    g1 = cv2.GaussianBlur(smooth, (0, 0), sigma)
-    g2 = cv2.GaussianBlur(smooth, (0, 0), 1.6 * sigma)
-    dog = g2 - g1  # > 0 on the dark side of an edge: where a line goes
-    orient = _orientation_weights(smooth, 3.0)
-    along = sum(wi * cv2.filter2D(dog, -1, k) for wi, k in zip(orient, _line_kernels(3)))
-    thresh = 0.016 - 0.012 * detail
-    gain = (1.3 if style == 0 else 1.6) / (0.05 - 0.02 * detail)
-    line = np.clip(np.tanh(np.maximum(along - thresh, 0) * gain), 0, 1)
-    line = cv2.GaussianBlur(line, (0, 0), LINE_SOFTNESS)
-    line_ink = (0.85, 1.0, 0.95)[style]
+    tx, ty, _ = _flow(norm, 4.0)
+    line = _contours(norm, grid, coords, tx, ty, style, detail)
+    # tone: local contrast first (a storm sky keeps its clouds), then the global pencil histogram
+    base = cv2.GaussianBlur(smooth, (0, 0), 2.0)
+    darkness = 1 - tone_map(np.clip(base + LOCAL_CONTRAST * (base - cv2.GaussianBlur(base, (0, 0), 30.0)), 0, 1))
 
-    # --- tone (graphite; hatching and tooth only modulate it, see the module docstring) --------
-    base = cv2.GaussianBlur(smooth, (0, 0), 1.5 + 1.0 * (style == 2))
-    darkness = np.clip((0.7 - base) / 0.6, 0, 1) ** 1.2  # bright regions -> 0 = paper
+    seeds = [_sample(t, coords, 1.0, cv2.INTER_NEAREST) for t in _SEEDS]
     if style == 0:
-        # the hatch direction follows coarser structure than the lines, so noise barely turns it
-        hatch = sum(wi * p for wi, p in zip(_orientation_weights(smooth, 6.0), _hatch_patterns(h, w)))
-        strokes = 1 + HATCH_CONTRAST * (hatch - _PROFILE.mean())
-        t1 = np.clip(darkness * 1.4, 0, 1)
-        t2 = np.clip((darkness - 0.5) * 2.0, 0, 1)
-        graphite = np.clip((0.35 * t1 + 0.3 * t2) * strokes * _grain(h, w, GRAIN), 0, 0.9)
+        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, STROKE_HALF, PAPER_DARKNESS, 0.45, 0.8)
+        h2 = _hatch_layer(seeds[1], darkness, grid, *_rotate(tx, ty, CROSS_ANGLE), STROKE_HALF, CROSS_DARKNESS, 0.7, 0.6)
+        tooth = 0.85 + 0.3 * _sample(_TOOTH, coords, 1.0)  # graphite skips over the paper's grain
+        press = 0.45 + 0.45 * darkness  # darker tones: more pressure
+        ink = 1 - (1 - press * tooth * h1) * (1 - press * tooth * h2)
+        out = (1 - 0.8 * line) * (1 - ink)
     elif style == 1:
-        graphite = 0.95 * np.clip((darkness - 0.75) * 5, 0, 1)  # ink fills only the darkest areas
+        black = spot_blacks(lum, 0.008 * h * w)
+        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, STROKE_HALF + 1, 0.35, 0.7, 0.45)
+        h1 = np.clip((h1 - 0.3) * 2.5, 0, 1)  # a pen line is either there or not
+        out = (1 - line) * (1 - 0.9 * h1) * (1 - black)
     else:
-        t = np.clip(darkness * 1.3, 0, 1) ** 0.8
-        graphite = np.clip(0.8 * t * _grain(h, w, 1.5 * GRAIN), 0, 0.95)
-
-    out = (1 - line_ink * line) * (1 - graphite)
+        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, STROKE_HALF + 3, PAPER_DARKNESS, 0.6, 0.7)
+        h1 = cv2.GaussianBlur(h1, (0, 0), 1.2)  # broad, soft strokes
+        smudge = cv2.GaussianBlur(np.clip(darkness - 0.3, 0, 1), (0, 0), 5.0)  # rubbed-in tone, dark only
+        tooth = 0.75 + 0.5 * _sample(_TOOTH, coords, 0.7)
+        ink = 1 - (1 - np.clip((0.5 + 0.5 * darkness) * tooth * h1 * 1.6, 0, 1)) * (1 - 0.5 * smudge * tooth)
+        out = (1 - 0.95 * line) * (1 - ink)
     return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
+def colorize(gray, rgb, saturation=0.45):
+    """Colored pencil from a drawing (uint8 HxW, 255 = paper) and its frame (uint8 HxWx3, RGB):
+    paper white times (1 - ink) plus ink times a desaturated, slightly lightened frame colour.
+    Per pixel, in integers, for each channel c of R, G, B:
+
+        ink   = 255 - gray                                  # 0 = bare paper .. 255 = full stroke
+        Y     = (77 R + 150 G + 29 B + 128) >> 8            # the frame's luma (BT.601)
+        d_c   = clamp(Y + ((s256 * (c - Y)) >> 8), 0, 255)  # desaturated; s256 = round(256 * saturation)
+        k_c   = (7 * d_c + 255 + 4) >> 3                    # lightened an eighth toward white
+        out_c = 255 - ((ink * (255 - k_c) + 127) // 255)
+
+    `>>` on a negative number floors (as in JavaScript's >> on int32). Bare paper stays 255;
+    a full stroke takes the colour k."""
+    ink = 255 - gray.astype(np.int32)[..., None]
+    c = rgb.astype(np.int32)
+    y = ((77 * c[..., 0] + 150 * c[..., 1] + 29 * c[..., 2] + 128) >> 8)[..., None]
+    s256 = int(round(256 * saturation))
+    d = np.clip(y + ((s256 * (c - y)) >> 8), 0, 255)
+    k = (7 * d + 255 + 4) >> 3
+    return (255 - (ink * (255 - k) + 127) // 255).astype(np.uint8)
+
+
+def check_coords(rgb, dx=7, dy=5, style="pencil", attach=True):
+    """Scene-attached hatching: a crop shifted by (dx, dy) px, drawn with coords = its pixels' position
+    in the photo, should match the same part of the unshifted crop's drawing away from the borders
+    (16 px). attach=False draws it with the default (screen) coords, for comparison. Returns the mean,
+    99th percentile and max absolute difference in levels over the interior. The two crops differ
+    in content near their borders, so global statistics (tone histogram, contrast percentiles) differ
+    slightly; the rest of the difference is that."""
+    h, w = rgb.shape[:2]
+    a, b = rgb[: h - dy, : w - dx], rgb[dy:, dx:]
+    yy, xx = np.mgrid[0:h - dy, 0:w - dx].astype(np.float32)
+    ra = render(a, style).astype(np.int32)
+    rb = render(b, style, coords=np.stack([xx + dx, yy + dy], -1) if attach else None).astype(np.int32)
+    m = 16
+    diff = np.abs(ra[dy + m: -m, dx + m: -m] - rb[m: -m - dy, m: -m - dx])
+    return round(float(diff.mean()), 2), float(np.percentile(diff, 99)), int(diff.max())
+
+
 if __name__ == "__main__":
-    import os
-    import sys
     import time
 
     import data
 
-    out = os.path.join(data.CACHE, "teacher")
-    os.makedirs(out, exist_ok=True)
-    names = sys.argv[1:] or ["astronaut", "building", "Dune", "coffee"]
-    for e, img in data.photos("val", 640) + data.photos("train", 640):
-        if not any(n in e["file"] for n in names):
-            continue
-        t0 = time.perf_counter()
-        rows = [np.concatenate([cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)] + [render(img, s, 0.5) for s in STYLES[:1]], 1)]
-        rows.append(np.concatenate([render(img, s, d) for s, d in (("ink", 0.5), ("charcoal", 0.5))], 1))
-        rows.append(np.concatenate([render(img, "pencil", d) for d in (0.0, 1.0)], 1))
-        ms = (time.perf_counter() - t0) * 1000 / 5
-        name = os.path.basename(e["file"]).split(".")[0]
-        cv2.imwrite(os.path.join(out, f"{name}.png"), np.concatenate(rows, 0))
-        print(name, img.shape, f"{ms:.1f} ms/render")
+    photos = data.photos("val", 480)
+    for style in STYLES:
+        print(f"{style}: shifted crop vs shifted drawing (mean, p99, max levels): with coords",
+              check_coords(photos[0][1], style=style), "without", check_coords(photos[0][1], style=style, attach=False))
+    img = cv2.resize(photos[0][1], (480, 272), interpolation=cv2.INTER_AREA)
+    for d in (0.0, 0.5, 1.0):
+        print(f"detail {d}: line/stroke pixels (<200) {100 * (render(img, 'ink', d) < 200).mean():.1f} % (ink)")
+    render(img)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        render(img)
+    print(f"{(time.perf_counter() - t0) / 5 * 1000:.0f} ms per 480x272 render (pencil)")
