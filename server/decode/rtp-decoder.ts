@@ -2,17 +2,27 @@ import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
 import { waitForUdpListener } from "../live/local-udp-port.js";
 import { PpmFrameReader, type RgbFrame } from "./ppm-frame-reader.js";
 
+/** ffmpeg's verbose log line for each (re)configuration of the filter graph's input. */
+const graphInput = /input from stream \S+ @ [^\]]*\] w:(\d+) h:(\d+) /;
+
 /**
  * Starts ffmpeg decoding one live RTP video stream (described by `sdp`, given on stdin) into RGB
- * frames. Frames come out as PPM images, i.e. rgb24 pixels behind a tiny header with the size, so
- * a camera that changes resolution mid-stream needs no restart. Resolves once ffmpeg listens on
- * `port`, so RTP may flow.
+ * frames (PPM images: rgb24 pixels behind a tiny header with the size). Resolves once ffmpeg
+ * listens on `port`, so RTP may flow.
+ *
+ * ffmpeg sizes its output by the first frame and scales every later frame to that size, so when
+ * the camera changes resolution (browsers start small and ramp up) the frames keep the old size.
+ * Its encoder cannot change size mid-stream, so this decoder reports the change instead
+ * (`onSourceResized`, read from the filter graph's reconfiguration in ffmpeg's log) and its owner
+ * moves to a fresh decoder, which sizes itself by the new frames.
  */
 export async function startRtpDecoder(
   sdp: string,
   port: number,
   onFrame: (frame: RgbFrame) => void,
+  onSourceResized: (width: number, height: number) => void,
 ): Promise<FfmpegProcess> {
+  let first: string | undefined;
   const ff = spawnFfmpeg(
     [
       ...["-protocol_whitelist", "pipe,udp,rtp", "-f", "sdp"],
@@ -25,7 +35,17 @@ export async function startRtpDecoder(
       ...["-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "rgb24", "-c:v", "ppm"],
       ...["-f", "image2pipe", "pipe:1"],
     ],
-    { name: "live decode" },
+    {
+      name: "live decode",
+      logLevel: "verbose",
+      onStderrLine: (line) => {
+        const m = graphInput.exec(line);
+        if (!m) return;
+        const size = `${m[1]}x${m[2]}`;
+        first ??= size;
+        if (size !== first) onSourceResized(Number(m[1]), Number(m[2]));
+      },
+    },
   );
   const reader = new PpmFrameReader(onFrame);
   ff.stdout.on("data", (chunk: Buffer) => {

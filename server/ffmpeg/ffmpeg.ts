@@ -28,6 +28,8 @@ export interface SpawnOptions {
   logLevel?: string;
   /** Open file descriptors the child gets as fds 3, 4, … (untrusted media, see untrusted-input.ts). */
   fds?: number[];
+  /** Called with each complete line ffmpeg writes to stderr (for what only its log tells). */
+  onStderrLine?: (line: string) => void;
 }
 
 export class FfmpegError extends Error {
@@ -73,8 +75,13 @@ export class FfmpegProcess {
     // A dead ffmpeg makes writes fail with EPIPE; that surfaces through wait(), not as a crash.
     this.stdin.on("error", () => {});
     this.child.stderr.setEncoding("utf8");
+    let partial = "";
     this.child.stderr.on("data", (text: string) => {
       this.stderr = (this.stderr + text).slice(-stderrKeep);
+      if (!options.onStderrLine) return;
+      const lines = (partial + text).split("\n");
+      partial = (lines.pop() as string).slice(-stderrKeep);
+      for (const line of lines) options.onStderrLine(line);
     });
     live.add(this);
     const onAbort = () => this.kill();

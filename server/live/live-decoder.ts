@@ -19,11 +19,18 @@ export class LiveDecoder {
     router: types.Router,
     source: types.Producer,
     onFrame: (frame: RgbFrame, from: LiveDecoder) => void,
+    /** The camera's resolution changed: this decoder's frames keep the old size (rtp-decoder.ts). */
+    onSourceResized: (from: LiveDecoder) => void,
   ): Promise<LiveDecoder> {
     const tap = await tapProducer(router, source);
     let self: LiveDecoder | undefined;
     try {
-      const process = await startRtpDecoder(tap.sdp, tap.port, (frame) => self && onFrame(frame, self));
+      const process = await startRtpDecoder(
+        tap.sdp,
+        tap.port,
+        (frame) => self && onFrame(frame, self),
+        () => self && onSourceResized(self),
+      );
       self = new LiveDecoder(tap, process);
       return self;
     } catch (err) {

@@ -191,9 +191,39 @@ export class SketchPipeline {
   }
 
   private newDecoder(): Promise<LiveDecoder> {
-    return LiveDecoder.start(this.opts.router, this.opts.source, (frame, from) => {
-      if (from === this.decoder) this.onDecoded(frame);
-    });
+    return LiveDecoder.start(
+      this.opts.router,
+      this.opts.source,
+      (frame, from) => {
+        if (from === this.decoder) this.onDecoded(frame);
+      },
+      (from) => {
+        if (from === this.decoder) void this.onSourceResized(from);
+      },
+    );
+  }
+
+  /**
+   * The camera changed resolution: its decoder now scales to the old size, so the spare (which
+   * sizes itself by the first frame it decodes, after the keyframe asked for on the switch) takes
+   * over, and the encoder follows with the first frame of the new size.
+   */
+  private async onSourceResized(decoder: LiveDecoder): Promise<void> {
+    if (this.closing) return;
+    this.log.info("the camera changed resolution; a fresh decoder takes over");
+    this.decoder = undefined;
+    decoder.close();
+    // A spare still waiting out its start delay (browsers resize within a second or two of the
+    // start) would hold the switch back: end it and start one now. Listed first, a spare that is
+    // already there wins the race.
+    const pending = this.spareDecoder ?? Promise.resolve(undefined);
+    const notYet = Symbol();
+    const spare = await Promise.race([pending, Promise.resolve(notYet)]);
+    if (spare === notYet) {
+      this.spareDecoder = undefined;
+      void pending.then((late) => late?.close());
+    }
+    await this.replaceDecoder();
   }
 
   /** Makes `decoder` the active one, lets RTP flow to it and gets a spare ready. */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { type Browser, launchChromium } from "./chromium.js";
 import { fakeCameraArgs, makeFakeCamera } from "./fake-camera.js";
+import type { ClipOptions } from "./media.js";
 import { type RunningServer, removeDataDir, type StartOptions, startServer } from "./server.js";
 
 export interface LiveRig {
@@ -18,18 +19,23 @@ export interface LiveRig {
 
 /**
  * Call at a test file's top level; the fields are set once `beforeAll` has run. `servers`: how to
- * start each server (default: one with the defaults); they share the one Chromium.
+ * start each server (default: one with the defaults); they share the one Chromium. `camera`: the
+ * clip's size (default 640x360).
  */
-export function useLiveRig(name: string, servers: StartOptions[] = [{}]): LiveRig {
-  const camera = join(tmpdir(), `sketchcast-live-${name}-${process.pid}.y4m`);
+export function useLiveRig(
+  name: string,
+  servers: StartOptions[] = [{}],
+  camera: Pick<ClipOptions, "width" | "height"> = {},
+): LiveRig {
+  const clip = join(tmpdir(), `sketchcast-live-${name}-${process.pid}.y4m`);
   const rig = { servers: [] as RunningServer[] } as Partial<LiveRig> & { servers: RunningServer[] };
   beforeAll(
     async () => {
-      await makeFakeCamera(camera);
+      await makeFakeCamera(clip, camera);
       // One after the other: starting Node, tsx and the model is CPU-bound on a small box.
       for (const options of servers) rig.servers.push(await startServer(options));
       rig.server = rig.servers[0];
-      rig.browser = await launchChromium(fakeCameraArgs(camera));
+      rig.browser = await launchChromium(fakeCameraArgs(clip));
     },
     60_000 + 60_000 * servers.length,
   );
@@ -39,7 +45,7 @@ export function useLiveRig(name: string, servers: StartOptions[] = [{}]): LiveRi
       await server.stop();
       await removeDataDir(server.dataDir);
     }
-    await rm(camera, { force: true });
+    await rm(clip, { force: true });
   });
   return rig as LiveRig;
 }
