@@ -1,8 +1,8 @@
 // The search for one size and engine: N = 1, 2, … streams until a trial fails (or the cap), one
 // table row per trial.
 import type { SketchEngine } from "../../server/engine/index.js";
-import type { WorkerPool } from "../../server/live/worker-pool.js";
 import type { Logger } from "../../server/log.js";
+import type { WorkerPool } from "../../server/media/worker-pool.js";
 import { bottleneck } from "./bottleneck.js";
 import { stages } from "./cpu-usage.js";
 import { runTrial, type TrialResult } from "./run-trial.js";

@@ -1,11 +1,12 @@
-// One capacity trial: N synthetic cameras through N real SketchPipelines at once, measured over a
+// One capacity trial: N synthetic cameras through N real sketch processors at once, measured over a
 // fixed window after a warm-up, then torn down (checking that no ffmpeg is left).
+import type { types } from "mediasoup";
 import type { SketchEngine } from "../../server/engine/index.js";
 import { runningFfmpegCount } from "../../server/ffmpeg/ffmpeg.js";
-import { liveFramesDropped } from "../../server/live/live-metrics.js";
-import { type FrameTiming, SketchPipeline } from "../../server/live/sketch-pipeline.js";
-import type { WorkerPool } from "../../server/live/worker-pool.js";
 import type { Logger } from "../../server/log.js";
+import type { WorkerPool } from "../../server/media/worker-pool.js";
+import { liveFramesDropped } from "../../server/processing/processing-metrics.js";
+import { type FrameTiming, SketchProcessor } from "../../server/processing/sketch-processor.js";
 import { median, percentile } from "../section.js";
 import { cpuPercent, type Stage, sampleCpu } from "./cpu-usage.js";
 import { countFrames, type FrameCounter } from "./frame-counter.js";
@@ -41,8 +42,9 @@ export interface TrialResult {
 }
 
 interface Stream {
+  router: types.Router;
   camera: SyntheticCamera;
-  pipeline: SketchPipeline;
+  pipeline: SketchProcessor;
   viewer: FrameCounter;
   timings: FrameTiming[];
 }
@@ -56,10 +58,13 @@ async function droppedByStage(): Promise<{ model: number; encoder: number }> {
 }
 
 async function startStream(o: TrialOptions, index: number, measuring: () => boolean): Promise<Stream> {
-  const router = o.pool.router();
-  const camera = await startSyntheticCamera(router, index, o.width, o.height);
+  const router = await o.pool.createRouter();
+  const camera = await startSyntheticCamera(router, index, o.width, o.height).catch((err: unknown) => {
+    router.close();
+    throw err;
+  });
   const timings: FrameTiming[] = [];
-  const pipeline = await SketchPipeline.start({
+  const pipeline = await SketchProcessor.start({
     router,
     source: camera.producer,
     stream: o.engine.createStream(),
@@ -68,20 +73,23 @@ async function startStream(o: TrialOptions, index: number, measuring: () => bool
     onFrameOut: (t) => measuring() && timings.push(t),
   }).catch(async (err: unknown) => {
     await camera.close();
+    router.close();
     throw err;
   });
   const viewer = await countFrames(router, pipeline.output.producer).catch(async (err: unknown) => {
     await pipeline.close();
     await camera.close();
+    router.close();
     throw err;
   });
-  return { camera, pipeline, viewer, timings };
+  return { router, camera, pipeline, viewer, timings };
 }
 
 async function stopStream(s: Stream): Promise<void> {
   s.viewer.close();
   await s.pipeline.close();
   await s.camera.close();
+  s.router.close();
 }
 
 /** Waits until every viewer has a frame (decoders start at a keyframe, up to a second in). */

@@ -95,6 +95,8 @@ export const configSchema = z
         maxWaitMs: integer(0, 1000, 0),
       })
       .prefault({}),
+    /** Participants per call room (server/media/rooms.ts). */
+    roomMaxPeers: integer(1, 64, 6),
     // What strangers can make the live side do (server/live/live-admission.ts): a pipeline is one
     // sketched camera (a decoder, the model, an encoder); a 2-core box sketches about 3 at 360p.
     live: z

@@ -1,5 +1,5 @@
 import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
-import { waitForUdpListener } from "../live/local-udp-port.js";
+import { waitForUdpListener } from "../net/local-udp-port.js";
 import { PpmFrameReader, type RgbFrame } from "./ppm-frame-reader.js";
 
 /** ffmpeg's verbose log line for each (re)configuration of the filter graph's input. */
@@ -21,6 +21,8 @@ export async function startRtpDecoder(
   port: number,
   onFrame: (frame: RgbFrame) => void,
   onSourceResized: (width: number, height: number) => void,
+  /** Frames larger than this are scaled down to fit (aspect kept, even sizes); default: as sent. */
+  fit?: { width: number; height: number },
 ): Promise<FfmpegProcess> {
   let first: string | undefined;
   const ff = spawnFfmpeg(
@@ -33,6 +35,7 @@ export async function startRtpDecoder(
       ...["-flags", "low_delay", "-threads", "1", "-i", "pipe:0"],
       // Without passthrough ffmpeg duplicates frames to a guessed rate and latency grows unbounded.
       ...["-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "rgb24", "-c:v", "ppm"],
+      ...(fit ? ["-vf", fitFilter(fit.width, fit.height)] : []),
       ...["-f", "image2pipe", "pipe:1"],
     ],
     {
@@ -66,4 +69,9 @@ export async function startRtpDecoder(
     throw err;
   }
   return ff;
+}
+
+/** Scales down (never up) to fit width x height, keeping the aspect; even sizes for the encoder. */
+function fitFilter(width: number, height: number): string {
+  return `scale=w='min(iw,${width})':h='min(ih,${height})':force_original_aspect_ratio=decrease:force_divisible_by=2`;
 }

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { types } from "mediasoup";
 import type { RtpTarget } from "../encode/vp8-rtp-encoder.js";
-import { freeUdpPortPair } from "../live/local-udp-port.js";
+import { freeUdpPortPair } from "../net/local-udp-port.js";
 import { RtpContinuityRelay } from "./rtp-continuity-relay.js";
 
 const payloadType = 101;

@@ -1,5 +1,5 @@
 import type { types } from "mediasoup";
-import { freeUdpPortPair } from "../live/local-udp-port.js";
+import { freeUdpPortPair } from "../net/local-udp-port.js";
 import { rtpInputSdp } from "./rtp-sdp.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import { RequestError } from "./request-error.js";
+import { RequestError } from "../media/request-error.js";
 
 type Limits = Config["live"];
 

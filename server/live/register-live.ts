@@ -1,14 +1,19 @@
 import type { ServerContext } from "../http/server.js";
+import { Rooms } from "../media/rooms.js";
+import { WorkerPool } from "../media/worker-pool.js";
+import { attachLiveNamespace } from "../signaling/socketio/live-namespace.js";
 import { LiveAdmission } from "./live-admission.js";
-import { attachLiveNamespace } from "./live-namespace.js";
 import { SessionTokens } from "./session-tokens.js";
+import { sketchProcessorFactory } from "./sketch-processor-factory.js";
 import { turnIceServers } from "./turn-credentials.js";
-import { WorkerPool } from "./worker-pool.js";
+
+/** The size call cameras are sketched at: tiles, so four cameras fit two cores (README, Calls). */
+export const callSketchSize = { width: 424, height: 240 };
 
 /**
- * The live preview: mediasoup workers, `GET /api/live/session` (a one-time token for the socket;
- * 429 beyond the per-address rate, 503 while the server is full), the socket.io namespace `/live`,
- * and a close hook that ends every pipeline and worker.
+ * Live video (the preview and calls): mediasoup workers, the rooms, `GET /api/live/session` (a
+ * one-time token for the socket; 429 beyond the per-address rate, 503 while the server is full),
+ * the socket.io namespace `/live`, and a close hook that ends every room, pipeline and worker.
  */
 export async function registerLive(ctx: ServerContext): Promise<void> {
   const log = ctx.log.child({ feature: "live" });
@@ -16,22 +21,17 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
   const pool = await WorkerPool.create(mediasoup, log);
   const tokens = new SessionTokens();
   const admission = new LiveAdmission(ctx.config.live);
-  const iceServers = turnIceServers(turn);
-  const live = attachLiveNamespace(ctx.io, {
+  const rooms = new Rooms({
     pool,
-    tokens,
-    admission,
-    engine: ctx.engine,
     // Without an announced address (the host's public or LAN IP) only local browsers can connect.
     listenIp: mediasoup.announcedIp
       ? { ip: "0.0.0.0", announcedIp: mediasoup.announcedIp }
       : { ip: "127.0.0.1" },
-    // Read once per connection, so each live session gets its own TURN credential.
-    get iceServers() {
-      return iceServers();
-    },
-    log,
+    maxPeers: ctx.config.roomMaxPeers,
+    callFit: callSketchSize,
+    createProcessor: sketchProcessorFactory({ engine: ctx.engine, admission, log }),
   });
+  attachLiveNamespace(ctx.io, { rooms, tokens, admission, iceServers: turnIceServers(turn), log });
   ctx.app.get("/api/live/session", async (req, reply) => {
     reply.header("cache-control", "no-store");
     const retryAfterS = admission.tokenRetryAfterS(req.ip);
@@ -48,7 +48,7 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
     return tokens.issue();
   });
   ctx.onClose(async () => {
-    await live.close();
+    await rooms.close();
     pool.close();
   });
 }

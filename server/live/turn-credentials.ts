@@ -5,7 +5,7 @@
 // Without a secret, the static username/credential (if any) are handed out as configured.
 import { createHmac, randomBytes } from "node:crypto";
 import type { Config } from "../config/schema.js";
-import type { IceServer } from "./signaling-messages.js";
+import type { IceServer } from "../signaling/socketio/messages.js";
 
 export function turnCredential(secret: string, username: string): string {
   return createHmac("sha1", secret).update(username).digest("base64");

@@ -3,7 +3,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { afterEach, expect, test } from "vitest";
 import { RtpContinuityRelay } from "../../server/egress/rtp-continuity-relay.js";
-import { freeUdpPortPair } from "../../server/live/local-udp-port.js";
+import { freeUdpPortPair } from "../../server/net/local-udp-port.js";
 
 const open: { close(): void }[] = [];
 afterEach(() => {

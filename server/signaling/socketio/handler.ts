@@ -1,7 +1,7 @@
 import type { Socket } from "socket.io";
-import type { Logger } from "../log.js";
-import { RequestError } from "./request-error.js";
-import { type Ack, type RequestName, type Responses, requestSchemas } from "./signaling-messages.js";
+import type { Logger } from "../../log.js";
+import { RequestError } from "../../media/request-error.js";
+import { type Ack, type RequestName, type Responses, requestSchemas } from "./messages.js";
 
 /** A request's payload after validation (defaults applied). */
 export type Parsed<K extends RequestName> = ReturnType<(typeof requestSchemas)[K]["parse"]>;

@@ -3,9 +3,11 @@ import type { RgbFrame } from "../decode/ppm-frame-reader.js";
 import { createSketchOutput, type SketchOutput } from "../egress/sketch-output.js";
 import { requestKeyFramesUntilStopped } from "../ingress/keyframe-requests.js";
 import type { Logger } from "../log.js";
+import type { FrameStream } from "./frame-stream.js";
 import { LatestSlot } from "./latest-slot.js";
 import { LiveDecoder } from "./live-decoder.js";
 import { LiveEncoder } from "./live-encoder.js";
+import { copyProbeBand } from "./probe-band.js";
 import {
   liveFfmpegRestarts,
   liveFramesDropped,
@@ -14,9 +16,7 @@ import {
   liveLatencyMs,
   livePipelines,
   liveProcessMs,
-} from "./live-metrics.js";
-import type { LiveStream } from "./live-stream.js";
-import { copyProbeBand } from "./probe-band.js";
+} from "./processing-metrics.js";
 
 export interface PipelineStats {
   framesIn: number;
@@ -39,11 +39,11 @@ export interface FrameTiming {
   processMs: number;
 }
 
-export interface PipelineOptions {
+export interface ProcessorOptions {
   router: types.Router;
   /** The browser's camera producer. */
   source: types.Producer;
-  stream: LiveStream;
+  stream: FrameStream;
   /** Show the input's top band unprocessed (latency benchmark, see probe-band.ts). */
   probe: boolean;
   log: Logger;
@@ -51,6 +51,8 @@ export interface PipelineOptions {
   onFrameOut?: (timing: FrameTiming) => void;
   /** The pipeline ends when its camera sends nothing this long while not paused. Default 10 s. */
   idleTimeoutMs?: number;
+  /** Larger camera frames are scaled down to fit this before drawing (call tiles); default: none. */
+  fit?: { width: number; height: number };
 }
 
 /** Why a pipeline ended by itself: its camera producer closed, it sent nothing for too long, or its
@@ -77,7 +79,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * the pipeline ends itself when the source producer goes away or sends nothing for the idle timeout,
  * so a client that produces without sending holds no processes for long.
  */
-export class SketchPipeline {
+export class SketchProcessor {
   private readonly counts = { framesIn: 0, framesOut: 0, dropped: 0, processMs: 0, width: 0, height: 0 };
   /** The newest decoded frame and when it came out of the decoder. */
   private readonly decoded = new LatestSlot<{ frame: RgbFrame; at: number }>();
@@ -96,7 +98,7 @@ export class SketchPipeline {
   private media = { bytes: 0, lastAt: performance.now(), polling: false, decoderStarted: false };
 
   private constructor(
-    private readonly opts: PipelineOptions,
+    private readonly opts: ProcessorOptions,
     readonly output: SketchOutput,
     private readonly log: Logger,
   ) {
@@ -104,13 +106,13 @@ export class SketchPipeline {
     opts.source.observer.once("close", () => void this.end("source-closed"));
   }
 
-  get stream(): LiveStream {
+  get stream(): FrameStream {
     return this.opts.stream;
   }
 
-  static async start(opts: PipelineOptions): Promise<SketchPipeline> {
+  static async start(opts: ProcessorOptions): Promise<SketchProcessor> {
     const output = await createSketchOutput(opts.router, { source: opts.source.id });
-    return new SketchPipeline(opts, output, opts.log.child({ producer: opts.source.id }));
+    return new SketchProcessor(opts, output, opts.log.child({ producer: opts.source.id }));
   }
 
   stats(): PipelineStats {
@@ -200,6 +202,7 @@ export class SketchPipeline {
       (from) => {
         if (from === this.decoder) void this.onSourceResized(from);
       },
+      this.opts.fit,
     );
   }
 

@@ -21,6 +21,7 @@ export class LiveDecoder {
     onFrame: (frame: RgbFrame, from: LiveDecoder) => void,
     /** The camera's resolution changed: this decoder's frames keep the old size (rtp-decoder.ts). */
     onSourceResized: (from: LiveDecoder) => void,
+    fit?: { width: number; height: number },
   ): Promise<LiveDecoder> {
     const tap = await tapProducer(router, source);
     let self: LiveDecoder | undefined;
@@ -30,6 +31,7 @@ export class LiveDecoder {
         tap.port,
         (frame) => self && onFrame(frame, self),
         () => self && onSourceResized(self),
+        fit,
       );
       self = new LiveDecoder(tap, process);
       return self;

@@ -10,12 +10,12 @@ export interface WorkerPoolOptions {
 }
 
 /**
- * mediasoup workers (one per core by default), each with one router; routers are handed out round
- * robin so peers spread over cores. A worker that dies is replaced; its peers' transports die with
- * their router and those clients reconnect.
+ * mediasoup workers (one per core by default). Routers (one per room) are made on them round robin
+ * so rooms spread over cores. A worker that dies is replaced; its routers die with it (their rooms
+ * close, and those clients reconnect).
  */
 export class WorkerPool {
-  private readonly slots: { worker: types.Worker; router: types.Router }[] = [];
+  private readonly slots: types.Worker[] = [];
   private next = 0;
   private closed = false;
 
@@ -34,20 +34,21 @@ export class WorkerPool {
     return pool;
   }
 
-  router(): types.Router {
-    const slot = this.slots[this.next++ % this.slots.length];
-    if (!slot) throw new Error("no mediasoup router available");
-    return slot.router;
+  /** A new router on the next worker; its owner closes it. */
+  createRouter(): Promise<types.Router> {
+    const worker = this.slots[this.next++ % this.slots.length];
+    if (!worker) throw new Error("no mediasoup worker available");
+    return worker.createRouter({ mediaCodecs: routerCodecs });
   }
 
   close(): void {
     this.closed = true;
     // Closing a worker closes its router, transports and everything on them.
-    for (const { worker } of this.slots) worker.close();
+    for (const worker of this.slots) worker.close();
     this.slots.length = 0;
   }
 
-  private async start(index: number): Promise<{ worker: types.Worker; router: types.Router }> {
+  private async start(index: number): Promise<types.Worker> {
     const { workers, rtcMinPort, rtcMaxPort } = this.options;
     const span = Math.floor((rtcMaxPort - rtcMinPort + 1) / workers);
     if (span < 2) throw new Error(`rtc port range too small for ${workers} mediasoup workers`);
@@ -60,13 +61,13 @@ export class WorkerPool {
       this.log.error({ err: error, pid: worker.pid }, "mediasoup worker died; replacing it");
       if (this.closed) return;
       this.start(index).then(
-        (slot) => {
-          if (this.closed) return void slot.worker.close();
-          this.slots[index] = slot;
+        (replacement) => {
+          if (this.closed) return void replacement.close();
+          this.slots[index] = replacement;
         },
         (err: unknown) => this.log.error({ err }, "could not replace mediasoup worker"),
       );
     });
-    return { worker, router: await worker.createRouter({ mediaCodecs: routerCodecs }) };
+    return worker;
   }
 }
