@@ -43,7 +43,7 @@ function ffmpegStage(pid: number): Stage | undefined {
   } catch {
     return undefined; // exited meanwhile
   }
-  if (args.includes("lavfi")) return "sources";
+  if (args.includes("lavfi") || args.includes("-stream_loop")) return "sources";
   if (args.includes("sdp")) return "decode";
   if (args.includes("rawvideo")) return "encode";
   return undefined;

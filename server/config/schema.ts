@@ -98,10 +98,12 @@ export const configSchema = z
     /** Participants per call room (server/media/rooms.ts). */
     roomMaxPeers: integer(1, 64, 6),
     // What strangers can make the live side do (server/live/live-admission.ts): a pipeline is one
-    // sketched camera (a decoder, the model, an encoder); a 2-core box sketches about 3 at 360p.
+    // sketched camera (a decoder, the model, an encoder). A 2-core box sketches 4 call tiles at
+    // 25 fps and 6 at 20 (npm run bench -- call); frames beyond what it draws are dropped, so more
+    // pipelines lower everyone's frame rate, never add latency.
     live: z
       .object({
-        maxPipelines: integer(1, 1024, 4),
+        maxPipelines: integer(1, 1024, 6),
         maxConnections: integer(1, 10_000, 16),
         connectionsPerAddress: integer(1, 10_000, 4),
         /** Live session tokens one client address may take per minute (then 429). */

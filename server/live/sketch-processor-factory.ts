@@ -2,7 +2,7 @@ import type { SketchEngine } from "../engine/index.js";
 import type { Logger } from "../log.js";
 import type { ProcessorFactory } from "../media/processor.js";
 import { PassthroughStream } from "../processing/passthrough-stream.js";
-import { SketchProcessor } from "../processing/sketch-processor.js";
+import { type FrameTiming, SketchProcessor } from "../processing/sketch-processor.js";
 import type { LiveAdmission } from "./live-admission.js";
 
 /**
@@ -13,6 +13,8 @@ export function sketchProcessorFactory(deps: {
   engine: SketchEngine;
   admission: LiveAdmission;
   log: Logger;
+  /** Every processor's per-frame timing (the call benchmark). */
+  onFrameOut?: (timing: FrameTiming) => void;
 }): ProcessorFactory<SketchProcessor> {
   return async (router, source, { mode, probe, controls, fit }) => {
     const release = deps.admission.takePipeline();
@@ -26,6 +28,7 @@ export function sketchProcessorFactory(deps: {
         fit,
         log: deps.log,
         idleTimeoutMs: deps.admission.limits.idleTimeoutS * 1000,
+        onFrameOut: deps.onFrameOut,
       });
       processor.onClose(release);
       return processor;

@@ -56,6 +56,11 @@ export class Room<P extends Processor = Processor> {
     return this.options.name;
   }
 
+  /** For producers that do not come from a peer's WebRTC transport (the call benchmark's cameras). */
+  get router(): types.Router {
+    return this.options.router;
+  }
+
   get fit(): { width: number; height: number } | undefined {
     return this.options.fit;
   }
