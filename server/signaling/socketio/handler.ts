@@ -35,8 +35,9 @@ export function attachHandlers(socket: Socket, handlers: Handlers, log: Logger):
         const message = err instanceof Error ? err.message : String(err);
         log.debug({ err, request: name }, "live request failed");
         const code = err instanceof RequestError ? err.code : "failed";
-        // A capacity refusal reads as itself ("server full: …"), not as a broken request.
-        reply({ ok: false, error: code === "server-full" ? message : `${name} failed: ${message}`, code });
+        // A capacity refusal reads as itself ("server full: …", "room full: …"), not as a broken request.
+        const full = code === "server-full" || code === "room-full";
+        reply({ ok: false, error: full ? message : `${name} failed: ${message}`, code });
       }
     });
   }
