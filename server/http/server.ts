@@ -50,7 +50,14 @@ export async function createServer(
   const guard = requestGuard(config);
   guard.install(app);
   installSecurityHeaders(app);
-  const io = new SocketServer(app.server, { serveClient: false, allowRequest: guard.allowRequest });
+  const io = new SocketServer(app.server, {
+    serveClient: false,
+    allowRequest: guard.allowRequest,
+    // A client whose network went away is noticed within 3 s (socket.io's default: up to 45 s),
+    // so a call drops its tile and its ffmpegs end; one ping a second per socket is nothing.
+    pingInterval: 1000,
+    pingTimeout: 2000,
+  });
   const hooks: (() => Promise<void> | void)[] = [];
 
   app.get("/healthz", async () => ({
