@@ -42,11 +42,16 @@ SIGMA_BRIGHT = 9.0  # Laplacian falloff from paper white
 MILD_RANGE = (105.0, 225.0)  # uniform mild layer
 DARK_MEAN, DARK_SIGMA = 90.0, 11.0  # Gaussian dark layer
 
+TONE_BLUR = 3.5  # px; the hatching follows regions, not single grass blades
 LOCAL_CONTRAST = 2.5  # tone input = lum + this x (lum - its 30 px Gaussian mean)
+
+# --- lines -------------------------------------------------------------------------------------------
+CHROMA_WEIGHT = 0.4  # share of min(R, G, B) in the value the contours are found in
+MIN_RANGE = 0.25  # the lines' contrast stretch is at most 1 / this (flat pictures: noise stays noise)
 
 # --- hatching ----------------------------------------------------------------------------------------
 NOISE_TILE = 256  # side of the random tile the stroke noise is sampled from (wraps)
-STROKE_HALF = 8  # strokes are smeared over +-this many px along the flow (pencil)
+STROKE_HALF = (9, 6)  # strokes are smeared over +-this many px along the flow (detail 0 .. 1)
 PAPER_DARKNESS = 0.03  # remapped darkness below this stays bare paper
 CROSS_DARKNESS = 0.4  # the cross-hatch layer starts at this darkness
 CROSS_ANGLE = 60.0  # degrees between the two layers (90 reads as a grid of ticks)
@@ -160,13 +165,17 @@ def _contours(norm, grid, coords, tx, ty, style, detail):
     sigma = (2.2 - 1.3 * detail) * (1.5 if style == 2 else 1.0)
     g1 = cv2.GaussianBlur(norm, (0, 0), sigma)
     g2 = cv2.GaussianBlur(norm, (0, 0), 1.6 * sigma)
-    dog = _smear(g2 - g1, grid, tx, ty, 4, step=0.75)  # > 0 on the dark side of an edge
-    # coarse-scale edge strength: texture (grass, gravel) averages out here, real boundaries do not
+    dog = _smear(g2 - g1, grid, tx, ty, 6)  # > 0 on the dark side of an edge
+    # boundary or texture? At a boundary the gradient survives a 3 px blur (coarse ~ 0.5 x the local
+    # gradient energy); in grass or gravel the gradients cancel out. The ratio, not the contrast,
+    # gates the lines, so faint clean boundaries stay and busy texture keeps only sparse strokes.
+    gx, gy = cv2.Sobel(norm, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(norm, cv2.CV_32F, 0, 1, ksize=3)
+    energy = np.sqrt(cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), 3.0))
     c = cv2.GaussianBlur(norm, (0, 0), 3.0)
     coarse = np.sqrt(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3) ** 2 + cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3) ** 2)
-    gate = np.clip(coarse / (0.30 - 0.18 * detail), 0, 1)
-    thresh = 0.020 - 0.013 * detail
-    gain = (1.0 if style == 0 else 1.4) / (0.045 - 0.02 * detail)
+    gate = np.clip((coarse / (energy + 0.02) - (0.25 - 0.12 * detail)) / 0.2 + coarse / 0.3, 0, 1)
+    thresh = 0.016 - 0.01 * detail
+    gain = (1.6 if style == 0 else 2.0) / 0.035
     line = np.tanh(np.maximum(dog * gate - thresh, 0) * gain)
     if style == 1:  # ink: a crisp edge, weight from the width of the strong response
         line = np.clip((line - 0.25) * 3, 0, 1)
@@ -174,7 +183,7 @@ def _contours(norm, grid, coords, tx, ty, style, detail):
     wob = np.stack([_sample(t, coords, 1 / WOBBLE_PERIOD, cv2.INTER_CUBIC) for t in _WOBBLE], -1)
     line = cv2.remap(line.astype(np.float32), grid[..., 0] + WOBBLE_PX * wob[..., 0],
                      grid[..., 1] + WOBBLE_PX * wob[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
-    return cv2.GaussianBlur(line, (0, 0), 1.0) if style == 2 else line
+    return cv2.GaussianBlur(line, (0, 0), 1.4 - 0.7 * detail) if style == 2 else line
 
 
 def render(rgb, style="pencil", detail=0.5, coords=None):
@@ -189,31 +198,35 @@ def render(rgb, style="pencil", detail=0.5, coords=None):
     coords = grid if coords is None else np.asarray(coords, np.float32)
     lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
     smooth = cv2.bilateralFilter(lum, 7, 0.12, 3)  # edge-preserving: noise must not become scribbles
-    lo, hi = np.percentile(smooth, (1, 99))
-    norm = np.clip((smooth - lo) / max(hi - lo, 0.05), 0, 1)  # contrast-normalised for the lines
+    # the lines see colour edges too: saturated colours weigh like darker values (min channel)
+    value = (1 - CHROMA_WEIGHT) * smooth + CHROMA_WEIGHT * cv2.bilateralFilter(
+        rgb.min(2).astype(np.float32) / 255, 7, 0.12, 3)
+    lo, hi = np.percentile(value, (1, 99))
+    norm = np.clip((value - lo) / max(hi - lo, MIN_RANGE), 0, 1)  # contrast-normalised for the lines
 
     tx, ty, _ = _flow(norm, 4.0)
     line = _contours(norm, grid, coords, tx, ty, style, detail)
     # tone: local contrast first (a storm sky keeps its clouds), then the global pencil histogram
-    base = cv2.GaussianBlur(smooth, (0, 0), 2.0)
+    base = cv2.GaussianBlur(smooth, (0, 0), TONE_BLUR)
     darkness = 1 - tone_map(np.clip(base + LOCAL_CONTRAST * (base - cv2.GaussianBlur(base, (0, 0), 30.0)), 0, 1))
 
     seeds = [_sample(t, coords, 1.0, cv2.INTER_NEAREST) for t in _SEEDS]
+    half = round(STROKE_HALF[0] + (STROKE_HALF[1] - STROKE_HALF[0]) * detail)  # long bold .. short fine
     if style == 0:
-        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, STROKE_HALF, PAPER_DARKNESS, 0.45, 0.8)
-        h2 = _hatch_layer(seeds[1], darkness, grid, *_rotate(tx, ty, CROSS_ANGLE), STROKE_HALF, CROSS_DARKNESS, 0.7, 0.6)
+        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, half, PAPER_DARKNESS, 0.4, 0.85)
+        h2 = _hatch_layer(seeds[1], darkness, grid, *_rotate(tx, ty, CROSS_ANGLE), half, CROSS_DARKNESS, 0.7, 0.6)
         tooth = 0.85 + 0.3 * _sample(_TOOTH, coords, 1.0)  # graphite skips over the paper's grain
         press = 0.45 + 0.45 * darkness  # darker tones: more pressure
         ink = 1 - (1 - press * tooth * h1) * (1 - press * tooth * h2)
-        out = (1 - 0.8 * line) * (1 - ink)
+        out = (1 - (0.9 - 0.2 * detail) * line) * (1 - ink)  # bolder lines at low detail
     elif style == 1:
-        black = spot_blacks(lum, 0.008 * h * w)
-        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, STROKE_HALF + 1, 0.35, 0.7, 0.45)
+        black = spot_blacks(lum, 0.012 * h * w)
+        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, half + 1, 0.45, 0.7, 0.4)
         h1 = np.clip((h1 - 0.3) * 2.5, 0, 1)  # a pen line is either there or not
         out = (1 - line) * (1 - 0.9 * h1) * (1 - black)
     else:
-        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, STROKE_HALF + 3, PAPER_DARKNESS, 0.6, 0.7)
-        h1 = cv2.GaussianBlur(h1, (0, 0), 1.2)  # broad, soft strokes
+        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, half + 3, PAPER_DARKNESS, 0.6, 0.7)
+        h1 = cv2.GaussianBlur(h1, (0, 0), 1.6 - 0.8 * detail)  # broad, soft strokes
         smudge = cv2.GaussianBlur(np.clip(darkness - 0.3, 0, 1), (0, 0), 5.0)  # rubbed-in tone, dark only
         tooth = 0.75 + 0.5 * _sample(_TOOTH, coords, 0.7)
         ink = 1 - (1 - np.clip((0.5 + 0.5 * darkness) * tooth * h1 * 1.6, 0, 1)) * (1 - 0.5 * smudge * tooth)
@@ -229,7 +242,7 @@ def colorize(gray, rgb, saturation=0.45):
         ink   = 255 - gray                                  # 0 = bare paper .. 255 = full stroke
         Y     = (77 R + 150 G + 29 B + 128) >> 8            # the frame's luma (BT.601)
         d_c   = clamp(Y + ((s256 * (c - Y)) >> 8), 0, 255)  # desaturated; s256 = round(256 * saturation)
-        k_c   = (7 * d_c + 255 + 4) >> 3                    # lightened an eighth toward white
+        k_c   = (15 * d_c + 255 + 8) >> 4                   # lightened a sixteenth toward white
         out_c = 255 - ((ink * (255 - k_c) + 127) // 255)
 
     `>>` on a negative number floors (as in JavaScript's >> on int32). Bare paper stays 255;
@@ -239,25 +252,47 @@ def colorize(gray, rgb, saturation=0.45):
     y = ((77 * c[..., 0] + 150 * c[..., 1] + 29 * c[..., 2] + 128) >> 8)[..., None]
     s256 = int(round(256 * saturation))
     d = np.clip(y + ((s256 * (c - y)) >> 8), 0, 255)
-    k = (7 * d + 255 + 4) >> 3
+    k = (15 * d + 255 + 8) >> 4
     return (255 - (ink * (255 - k) + 127) // 255).astype(np.uint8)
 
 
-def check_coords(rgb, dx=7, dy=5, style="pencil", attach=True):
-    """Scene-attached hatching: a crop shifted by (dx, dy) px, drawn with coords = its pixels' position
-    in the photo, should match the same part of the unshifted crop's drawing away from the borders
-    (16 px). attach=False draws it with the default (screen) coords, for comparison. Returns the mean,
-    99th percentile and max absolute difference in levels over the interior. The two crops differ
-    in content near their borders, so global statistics (tone histogram, contrast percentiles) differ
-    slightly; the rest of the difference is that."""
+def check_coords(rgb, dx=7, dy=5, style="pencil", attach=True, crop=True, margin=96):
+    """Scene-attached hatching: the photo shifted by (dx, dy) px, drawn with coords = its pixels'
+    position in the unshifted photo, should equal the shifted drawing of the photo away from the
+    borders (margin px: the tone's 30 px local mean reaches ~3 sigma into the picture).
+    crop=True shifts by cropping (the two pictures differ in a 7 px / 5 px strip, so the global
+    tone histogram and contrast percentiles differ a little); crop=False rolls the photo (same
+    pixels, same statistics). attach=False draws the shifted photo with the default (screen)
+    coords, for comparison. Returns the mean, 99th percentile and max |difference| in levels."""
     h, w = rgb.shape[:2]
-    a, b = rgb[: h - dy, : w - dx], rgb[dy:, dx:]
-    yy, xx = np.mgrid[0:h - dy, 0:w - dx].astype(np.float32)
+    if crop:
+        a, b = rgb[: h - dy, : w - dx], rgb[dy:, dx:]
+    else:
+        a, b = rgb, np.roll(rgb, (-dy, -dx), (0, 1))
+    yy, xx = np.mgrid[0:b.shape[0], 0:b.shape[1]].astype(np.float32)
     ra = render(a, style).astype(np.int32)
     rb = render(b, style, coords=np.stack([xx + dx, yy + dy], -1) if attach else None).astype(np.int32)
-    m = 16
-    diff = np.abs(ra[dy + m: -m, dx + m: -m] - rb[m: -m - dy, m: -m - dx])
-    return round(float(diff.mean()), 2), float(np.percentile(diff, 99)), int(diff.max())
+    if crop:  # overlap: b's pixel (y, x) is a's (y + dy, x + dx)
+        ra, rb = ra[dy:, dx:], rb[: h - 2 * dy, : w - 2 * dx]
+    else:
+        ra = np.roll(ra, (-dy, -dx), (0, 1))
+    m = margin
+    diff = np.abs(ra[m:-m, m:-m] - rb[m:-m, m:-m])
+    return round(float(diff.mean()), 2), round(float(np.percentile(diff, 99)), 1), int(diff.max())
+
+
+def check_detail(photos, style, details=(0.0, 0.5, 1.0)):
+    """`detail` moves from fewer, bolder marks to more, finer ones: per detail, the number of separate
+    dark marks (connected parts of pixels < 100) per 10k px and their mean size in px."""
+    res = []
+    for d in details:
+        n = px = 0
+        for img in photos:
+            m = (render(img, style, d) < 100).astype(np.uint8)
+            n += cv2.connectedComponents(m)[0] - 1
+            px += int(m.sum())
+        res.append((d, round(n / sum(p.shape[0] * p.shape[1] for p in photos) * 1e4, 1), round(px / max(n, 1), 1)))
+    return res
 
 
 if __name__ == "__main__":
@@ -265,15 +300,17 @@ if __name__ == "__main__":
 
     import data
 
-    photos = data.photos("val", 480)
+    photos = [img for _, img in data.photos("val", 480)]
     for style in STYLES:
-        print(f"{style}: shifted crop vs shifted drawing (mean, p99, max levels): with coords",
-              check_coords(photos[0][1], style=style), "without", check_coords(photos[0][1], style=style, attach=False))
-    img = cv2.resize(photos[0][1], (480, 272), interpolation=cv2.INTER_AREA)
-    for d in (0.0, 0.5, 1.0):
-        print(f"detail {d}: line/stroke pixels (<200) {100 * (render(img, 'ink', d) < 200).mean():.1f} % (ink)")
-    render(img)
-    t0 = time.perf_counter()
-    for _ in range(5):
-        render(img)
-    print(f"{(time.perf_counter() - t0) / 5 * 1000:.0f} ms per 480x272 render (pencil)")
+        print(f"{style}: shifted photo vs shifted drawing, |difference| mean / p99 / max levels: crop with coords",
+              check_coords(photos[0], style=style), "without", check_coords(photos[0], style=style, attach=False),
+              "| rolled with coords", check_coords(photos[0], style=style, crop=False))
+    for style in STYLES:
+        print(f"{style}: detail -> marks per 10k px, mean mark size px:", check_detail(photos[:4], style))
+    img = cv2.resize(photos[0], (480, 272), interpolation=cv2.INTER_AREA)
+    for style in STYLES:
+        render(img, style)
+        t0 = time.perf_counter()
+        for _ in range(5):
+            render(img, style)
+        print(f"{style}: {(time.perf_counter() - t0) / 5 * 1000:.0f} ms per 480x272 render")

@@ -48,7 +48,7 @@ def main():
                             interpolation=cv2.INTER_AREA) for c in cells]
         rows.append(np.concatenate(cells, 1))
     sheet = np.concatenate(rows, 0)
-    cv2.imwrite(OUT, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 70])
+    cv2.imwrite(OUT, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 62])
     print(f"wrote {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} KB): "
           "input | pencil | ink | charcoal | colored pencil | pencil detail 0 | pencil detail 1")
     for s, v in stats.items():
