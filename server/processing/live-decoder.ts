@@ -41,6 +41,10 @@ export class LiveDecoder {
     }
   }
 
+  get exited(): Promise<unknown> {
+    return this.process.exited;
+  }
+
   /** Lets RTP flow to ffmpeg (ask for a keyframe next: decoding starts at one). */
   activate(): Promise<void> {
     return this.tap.consumer.resume();

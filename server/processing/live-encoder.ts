@@ -22,6 +22,14 @@ export class LiveEncoder {
     });
   }
 
+  get exited(): Promise<unknown> {
+    return this.process.exited;
+  }
+
+  close(): void {
+    this.process.kill();
+  }
+
   /** Hands a gray frame over; returns true when an older waiting frame was dropped for it. */
   offer(gray: Uint8Array): boolean {
     if (this.process.stdin.writableNeedDrain) return this.pending.put(gray);

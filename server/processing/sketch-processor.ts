@@ -17,6 +17,7 @@ import {
   livePipelines,
   liveProcessMs,
 } from "./processing-metrics.js";
+import { WarmSpare } from "./warm-spare.js";
 
 export interface PipelineStats {
   framesIn: number;
@@ -61,32 +62,30 @@ export type PipelineEndReason = "source-closed" | "no-media" | "failed";
 
 /** A decoder this long without a frame is asked for a keyframe. */
 const stallMs = 400;
-/**
- * Spares start this long after a switch: loading ffmpeg costs a busy machine a second of CPU, which
- * would otherwise compete with the recovering stream.
- */
+/** Spares start this long after a switch (see WarmSpare). */
 const spareDelayMs = 1500;
 /** How often the camera producer's byte count is read (media arrival and the idle timeout). */
 const mediaPollMs = 250;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Size = { width: number; height: number };
 
 /**
  * One browser camera through the live loop: plain RTP → ffmpeg decode → stream.process → ffmpeg
  * VP8 encode → plain RTP → `output.producer`. Stages hand over through one-slot mailboxes, so a
- * busy model or encoder drops frames (newest wins) instead of adding delay. Each ffmpeg has a warm
- * spare that takes over when it exits. No ffmpeg starts before the camera's first RTP arrives, and
- * the pipeline ends itself when the source producer goes away or sends nothing for the idle timeout,
- * so a client that produces without sending holds no processes for long.
+ * busy model or encoder drops frames (newest wins) instead of adding delay. Decoders and encoders
+ * each run under a WarmSpare: a loaded spare takes over when one exits, when the camera changes
+ * resolution (decoders) and when the frame size changes (encoders). No ffmpeg starts before the
+ * camera's first RTP arrives, and the pipeline ends itself when the source producer goes away or
+ * sends nothing for the idle timeout, so a client that produces without sending holds no processes.
  */
 export class SketchProcessor {
   private readonly counts = { framesIn: 0, framesOut: 0, dropped: 0, processMs: 0, width: 0, height: 0 };
   /** The newest decoded frame and when it came out of the decoder. */
   private readonly decoded = new LatestSlot<{ frame: RgbFrame; at: number }>();
-  private decoder: LiveDecoder | undefined;
-  private spareDecoder: Promise<LiveDecoder | undefined> | undefined;
-  private encoder: LiveEncoder | undefined;
-  private spareEncoder: LiveEncoder | undefined;
+  /** Keyed by a generation: a resolution change asks for a decoder of the next one. */
+  private readonly decoders: WarmSpare<LiveDecoder, number>;
+  private decoderGeneration = 0;
+  private readonly encoders: WarmSpare<LiveEncoder, Size>;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
   private processing = false;
@@ -103,6 +102,27 @@ export class SketchProcessor {
     private readonly log: Logger,
   ) {
     livePipelines.inc();
+    this.decoders = new WarmSpare<LiveDecoder, number>({
+      start: () => this.newDecoder(),
+      activate: async (decoder) => {
+        await decoder.activate();
+        this.requestKeyFrames();
+      },
+      onCrash: (decoder) => this.crashed("decoder", decoder.process.stderrTail()),
+      onError: (err) => this.log.error({ err }, "could not start a live decoder"),
+      sameKey: (a, b) => a === b,
+      spareDelayMs,
+      retryMs: 1000,
+    });
+    this.encoders = new WarmSpare<LiveEncoder, Size>({
+      start: async ({ width, height }) => new LiveEncoder(this.output.target, width, height),
+      activate: () => {},
+      onCrash: (encoder) => this.crashed("encoder", encoder.process.stderrTail()),
+      onError: (err) => this.log.error({ err }, "could not start a live encoder"),
+      sameKey: (a, b) => a.width === b.width && a.height === b.height,
+      spareDelayMs,
+      retryMs: 1000,
+    });
     opts.source.observer.once("close", () => void this.end("source-closed"));
   }
 
@@ -116,7 +136,11 @@ export class SketchProcessor {
   }
 
   stats(): PipelineStats {
-    return { ...this.counts, decoderPid: this.decoder?.process.pid, encoderPid: this.encoder?.process.pid };
+    return {
+      ...this.counts,
+      decoderPid: this.decoders.active?.process.pid,
+      encoderPid: this.encoders.active?.process.pid,
+    };
   }
 
   /**
@@ -133,17 +157,11 @@ export class SketchProcessor {
       clearInterval(this.watchdog);
       clearInterval(this.mediaWatch);
       this.stopKeyFrames?.();
-      const encoders = [this.encoder, this.spareEncoder].filter((e) => e !== undefined);
-      this.decoder?.close();
-      for (const e of encoders) e.process.kill();
+      const children = Promise.all([this.decoders.close(), this.encoders.close()]);
       this.output.close();
       this.opts.stream.close();
       livePipelines.dec();
-      // A spare still starting closes itself when it is ready (see useDecoder).
-      const spare = await this.spareDecoder;
-      spare?.close();
-      const children = [this.decoder, spare, ...encoders].filter((c) => c !== undefined);
-      await Promise.all(children.map((c) => c.process.exited));
+      await children;
       for (const fn of this.onClosed) fn(this.endReason);
     })();
     return this.closing;
@@ -154,6 +172,11 @@ export class SketchProcessor {
     this.endReason = reason;
     if (reason === "no-media") this.log.info("the camera sent nothing for the idle timeout; pipeline ends");
     void this.close();
+  }
+
+  private crashed(role: "decoder" | "encoder", stderr: string): void {
+    liveFfmpegRestarts.inc({ role });
+    this.log.warn({ stderr: stderr.slice(-300) }, `live ${role} exited; its spare takes over`);
   }
 
   /**
@@ -171,7 +194,7 @@ export class SketchProcessor {
       if (bytes > this.media.bytes || this.opts.source.paused) {
         this.media.bytes = bytes;
         this.media.lastAt = now;
-        if (bytes > 0 && !this.media.decoderStarted) this.startDecoder();
+        if (bytes > 0 && !this.media.decoderStarted) this.startDecoding();
       } else if (now - this.media.lastAt > (this.opts.idleTimeoutMs ?? 10_000)) {
         this.end("no-media");
       }
@@ -182,14 +205,14 @@ export class SketchProcessor {
     }
   }
 
-  private startDecoder(): void {
+  private startDecoding(): void {
     this.media.decoderStarted = true;
-    this.newDecoder()
-      .then((decoder) => this.useDecoder(decoder))
-      .catch((err: unknown) => {
-        this.log.error({ err }, "could not start the live decoder; pipeline ends");
+    void this.decoders.use(this.decoderGeneration).then((decoder) => {
+      if (!decoder && !this.closing) {
+        this.log.error("the live decoder did not start; pipeline ends");
         this.end("failed");
-      });
+      }
+    });
   }
 
   private newDecoder(): Promise<LiveDecoder> {
@@ -197,73 +220,24 @@ export class SketchProcessor {
       this.opts.router,
       this.opts.source,
       (frame, from) => {
-        if (from === this.decoder) this.onDecoded(frame);
+        if (from === this.decoders.active) this.onDecoded(frame);
       },
       (from) => {
-        if (from === this.decoder) void this.onSourceResized(from);
+        if (from === this.decoders.active) this.onSourceResized();
       },
       this.opts.fit,
     );
   }
 
   /**
-   * The camera changed resolution: its decoder now scales to the old size, so the spare (which
-   * sizes itself by the first frame it decodes, after the keyframe asked for on the switch) takes
-   * over, and the encoder follows with the first frame of the new size.
+   * The camera changed resolution: its decoder now scales to the old size, so a decoder of the next
+   * generation (the spare is of this one: a fresh one starts now) takes over, sizing itself by the
+   * first frame it decodes after the keyframe asked for on the switch; the encoder follows.
    */
-  private async onSourceResized(decoder: LiveDecoder): Promise<void> {
+  private onSourceResized(): void {
     if (this.closing) return;
     this.log.info("the camera changed resolution; a fresh decoder takes over");
-    this.decoder = undefined;
-    decoder.close();
-    // A spare still waiting out its start delay (browsers resize within a second or two of the
-    // start) would hold the switch back: end it and start one now. Listed first, a spare that is
-    // already there wins the race.
-    const pending = this.spareDecoder ?? Promise.resolve(undefined);
-    const notYet = Symbol();
-    const spare = await Promise.race([pending, Promise.resolve(notYet)]);
-    if (spare === notYet) {
-      this.spareDecoder = undefined;
-      void pending.then((late) => late?.close());
-    }
-    await this.replaceDecoder();
-  }
-
-  /** Makes `decoder` the active one, lets RTP flow to it and gets a spare ready. */
-  private async useDecoder(decoder: LiveDecoder): Promise<void> {
-    if (this.closing) return decoder.close();
-    this.decoder = decoder;
-    await decoder.activate();
-    this.requestKeyFrames();
-    void decoder.process.exited.then(() => this.onDecoderExit(decoder));
-    this.spareDecoder = sleep(spareDelayMs)
-      .then(() => (this.closing ? undefined : this.newDecoder()))
-      .then(
-        (spare) => (this.closing ? void spare?.close() : spare),
-        (err: unknown) => void this.log.error({ err }, "could not start a spare live decoder"),
-      );
-  }
-
-  private async onDecoderExit(decoder: LiveDecoder): Promise<void> {
-    decoder.close();
-    if (this.closing || this.decoder !== decoder) return;
-    liveFfmpegRestarts.inc({ role: "decoder" });
-    this.log.warn(
-      { stderr: decoder.process.stderrTail().slice(-300) },
-      "live decoder exited; its spare takes over",
-    );
-    this.decoder = undefined;
-    await this.replaceDecoder();
-  }
-
-  private async replaceDecoder(): Promise<void> {
-    const spare = await this.spareDecoder;
-    this.spareDecoder = undefined;
-    const next =
-      spare ?? (await this.newDecoder().catch((err: unknown) => void this.log.error({ err }, "no decoder")));
-    if (next)
-      await this.useDecoder(next).catch((err: unknown) => this.log.error({ err }, "decoder swap failed"));
-    else if (!this.closing) setTimeout(() => void this.replaceDecoder(), 1000);
+    void this.decoders.use(++this.decoderGeneration);
   }
 
   /**
@@ -272,15 +246,16 @@ export class SketchProcessor {
    * browsers send keyframes only when asked).
    */
   private checkStall(): void {
-    const consumer = this.decoder?.tap.consumer;
+    const consumer = this.decoders.active?.tap.consumer;
     if (!consumer || this.stopKeyFrames || consumer.paused || consumer.producerPaused) return;
     if (performance.now() - this.lastFrameAt > stallMs) this.requestKeyFrames();
   }
 
   private requestKeyFrames(): void {
-    if (!this.decoder) return;
+    const decoder = this.decoders.active;
+    if (!decoder) return;
     this.stopKeyFrames?.();
-    this.stopKeyFrames = requestKeyFramesUntilStopped(this.decoder.tap.consumer);
+    this.stopKeyFrames = requestKeyFramesUntilStopped(decoder.tap.consumer);
   }
 
   private onDecoded(frame: RgbFrame): void {
@@ -315,7 +290,7 @@ export class SketchProcessor {
         this.counts.processMs = performance.now() - started;
         liveProcessMs.observe(this.counts.processMs);
         if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
-        this.encode(gray, f.width, f.height);
+        await this.encode(gray, f.width, f.height);
         const latencyMs = performance.now() - d.at;
         liveLatencyMs.observe(latencyMs);
         this.opts.onFrameOut?.({ latencyMs, processMs: this.counts.processMs });
@@ -325,42 +300,17 @@ export class SketchProcessor {
     }
   }
 
-  private encode(gray: Uint8Array, width: number, height: number): void {
-    if (this.closing) return;
-    if (this.encoder?.width !== width || this.encoder.height !== height) this.useEncoder(width, height);
-    const encoder = this.encoder as LiveEncoder;
+  /** Hands the sketch to the encoder of its size (switching encoders when the size changed: the
+   *  output's relay makes the switch invisible to viewers). */
+  private async encode(gray: Uint8Array, width: number, height: number): Promise<void> {
+    const size = { width, height };
+    const encoder = this.encoders.serves(size) ? this.encoders.active : await this.encoders.use(size);
+    if (!encoder || this.closing) return;
     if (encoder.offer(gray)) this.dropped("encoder");
-    this.counts.framesOut++;
-    liveFramesOut.inc();
-  }
-
-  /**
-   * Switches to an encoder for this size: the spare when it fits (loaded, waiting for its first
-   * frame). The output's relay makes the switch invisible to viewers.
-   */
-  private useEncoder(width: number, height: number): void {
-    this.encoder?.process.kill();
-    const spare = this.spareEncoder;
-    const fits = spare && spare.width === width && spare.height === height;
-    if (spare && !fits) spare.process.kill();
-    const encoder = fits ? spare : new LiveEncoder(this.output.target, width, height);
-    this.encoder = encoder;
-    this.spareEncoder = undefined;
-    setTimeout(() => {
-      if (this.closing || this.encoder !== encoder || this.spareEncoder) return;
-      this.spareEncoder = new LiveEncoder(this.output.target, width, height);
-    }, spareDelayMs);
     this.counts.width = width;
     this.counts.height = height;
-    void encoder.process.exited.then(() => {
-      if (this.closing || this.encoder !== encoder) return;
-      liveFfmpegRestarts.inc({ role: "encoder" });
-      this.log.warn(
-        { stderr: encoder.process.stderrTail().slice(-300) },
-        "live encoder exited; its spare takes over",
-      );
-      this.encoder = undefined; // the next frame switches to the spare
-    });
+    this.counts.framesOut++;
+    liveFramesOut.inc();
   }
 
   private dropped(stage: "model" | "encoder"): void {
