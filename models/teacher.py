@@ -6,23 +6,28 @@
 A pencil drawing is mostly bare paper: Lu, Xu & Jia (2012) measured drawings as a mixture of a
 bright (paper), a mild (hatched) and a dark layer, about 76:22:2, mean ~220. So, top to bottom:
 
-1. Tone. The smoothed luminance is histogram-matched to that parametric target, so a dark, foggy or
-   low-contrast photo gives the same share of paper as a well exposed one.
+1. Tone. The smoothed luminance, with its local contrast raised (a storm sky keeps its clouds), is
+   histogram-matched to that parametric target, so a dark, foggy or low-contrast photo gives about
+   the same share of paper as a well exposed one.
 2. Edge tangent flow (ETF): the smoothed structure tensor (Kang 2007 uses an iterative ETF; a
    Gaussian-smoothed tensor is the cheap equivalent), with a weak 45-degree prior where there is
    no structure (a right-hander's hatch).
-3. Hatching. Tone is drawn only as stroke density: white noise sampled in the scene's own
-   coordinates (`coords`), smeared along the ETF (a short straight line integral convolution, as in
-   Mao et al. 2001), thresholded so the fraction of stroke pixels follows the remapped darkness.
-   That gives strokes a few px long with random length, spacing and jitter, no periodic grid and no
-   gray wash; bright tones stay bare paper. A second layer across the first appears only in the
-   darkest tones.
-4. Contours: flow-based DoG (Kang 2007) / XDoG soft threshold (Winnemoeller 2012): a DoG smeared
-   along the ETF, weighted by edge strength, gated by a coarse-scale edge measure so fine texture
-   (grass, gravel) leaves only its strongest strokes; a smooth low-frequency displacement gives
-   a slight hand wobble; the along-flow smear tapers the ends.
-5. Styles: pencil (gray graphite), ink (crisp black lines; solid black only for large, really black
-   regions: "spot blacks"), charcoal (broad soft strokes, slight smudge).
+3. Hatching. Tone is drawn only as stroke density: seed pixels from a uniform noise tile sampled
+   in the scene's own coordinates (`coords`), kept where the noise is below a density that follows
+   the remapped darkness, each smeared along the ETF into a tapered segment (a straight line
+   integral convolution, Cabral & Leedom 1993; LIC pencil shading: Mao et al. 2001). Strokes are a
+   few px long, overlapping seeds make longer ones, spacing is random: no periodic grid and no gray
+   wash; bright tones stay bare paper. A second layer at 60 degrees appears only in dark tones.
+4. Contours: flow-based DoG (Kang 2007) with the XDoG soft threshold (Winnemoeller 2012): a DoG
+   smeared along the ETF, darker with edge strength, in a value that also sees colour edges;
+   gated by how much of the local gradient survives a coarse blur, so fine texture (grass, gravel)
+   leaves only sparse strokes; a smooth low-frequency displacement gives a slight hand wobble;
+   the along-flow smear tapers the ends.
+5. Styles: pencil (gray graphite), ink (crisp black lines of varying weight, sparse hatching in the
+   darkest tones, solid black only for large, really black regions: "spot blacks"), charcoal
+   (broad soft strokes, smudged dark tone, paper tooth).
+6. `detail` 0..1: DoG scale 2.2 -> 0.9 px, lower threshold, shorter strokes, lighter lines: fewer,
+   bolder marks -> more, finer ones.
 
 Every stroke texture (hatching noise, wobble, tooth) is sampled at `coords`, a pixel's position in
 the object's own coordinates, so a caller that knows the homography of a layer can make the hatching
@@ -89,7 +94,7 @@ def tone_map(lum):
 
 def _flow(lum, sigma):
     """Edge tangent (unit vectors tx, ty, image coords with y down) from the structure tensor smoothed
-    at sigma; plus its coherence 0..1. A weak isotropic 45-degree prior decides flat regions."""
+    at sigma; plus its coherence 0..1. A weak 45-degree prior decides flat regions."""
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)
     jxx = cv2.GaussianBlur(gx * gx, (0, 0), sigma)
