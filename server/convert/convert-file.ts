@@ -37,6 +37,8 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Called at most every 250 ms, and for the last frame. */
   onProgress?: (p: ConvertProgress) => void;
+  /** The ffmpegs' nice value: the server runs jobs' at 10, so live streams' ffmpegs go first. */
+  niceness?: number;
 }
 
 export interface ConvertResult {
@@ -72,7 +74,13 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
     inFlight,
     "batch",
   );
-  const decoder = decodeFile(info, { width, height, scale: o.size !== undefined, signal: stop.signal });
+  const decoder = decodeFile(info, {
+    width,
+    height,
+    scale: o.size !== undefined,
+    signal: stop.signal,
+    niceness: o.niceness,
+  });
   const encoder = new FileEncoder({
     output,
     format,
@@ -81,6 +89,7 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
     frameRate: info.video.frameRate,
     audioFrom: info.audio ? { path: o.input, demuxer: info.demuxer, codec: info.audio.codec } : undefined,
     signal: stop.signal,
+    niceness: o.niceness,
   });
   const started = performance.now();
   let frames = 0;

@@ -24,7 +24,9 @@ export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
   const metrics = createJobMetrics(registry, () => store.list());
   const manager = new JobManager(
     store,
-    (request) => convertFile(ctx.engine, request),
+    // Live first: the engine runs a job's frame only in the time live leaves (live-first.ts), and
+    // the job's ffmpegs yield the CPU to the live ones.
+    (request) => convertFile(ctx.engine, { ...request, niceness: 10 }),
     metrics,
     log,
     ctx.config.jobConcurrency,

@@ -22,3 +22,10 @@ export async function childProcesses(parent: number): Promise<ChildProc[]> {
   }
   return found;
 }
+
+/** A process's nice value (field 19 of /proc/<pid>/stat), or undefined once it has exited. */
+export async function niceness(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return stat ? Number(fields[16]) : undefined;
+}

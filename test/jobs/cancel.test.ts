@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
-import { childProcesses } from "../helpers/processes.js";
+import { childProcesses, niceness } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
 const ffmpegChildren = async (pid: number) => (await childProcesses(pid)).filter((p) => p.name === "ffmpeg");
@@ -38,6 +38,8 @@ describe("cancelling jobs", () => {
 
     const before = await ffmpegChildren(server.pid);
     expect(before.length).toBeGreaterThan(0);
+    // A job's ffmpegs run at nice 10, so live streams' ffmpegs get the CPU first.
+    for (const p of before) expect([10, undefined]).toContain(await niceness(p.pid));
     expect((await getJson(`${server.url}/api/jobs/${running.id}/result`, bearer(running.key))).status).toBe(
       409,
     );
