@@ -1,0 +1,161 @@
+// The call page in real Chromium against a real server: people in one room see each other's
+// sketch with their name and hear each other, see themselves, and a leaver's tile goes at once.
+import { mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../server/paths.js";
+import {
+  openCall,
+  pageMessage,
+  peerId,
+  startCuttableProxy,
+  tiles,
+  waitForTileGone,
+  waitForTiles,
+} from "../helpers/call-page.js";
+import { type Browser, launchChromium } from "../helpers/chromium.js";
+import { buildClient } from "../helpers/client-build.js";
+import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
+import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
+
+const shots = join(repoRoot, "test-results");
+
+describe("call page", () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const clip = join(tmpdir(), `sketchcast-call-${process.pid}.y4m`);
+
+  beforeAll(async () => {
+    await buildClient();
+    await makeFakeCamera(clip);
+    server = await startServer();
+    // The fake device gives a microphone too (a beep); sound may play without a click here.
+    browser = await launchChromium([...fakeCameraArgs(clip), "--autoplay-policy=no-user-gesture-required"]);
+    await mkdir(shots, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await removeDataDir(server?.dataDir ?? "");
+    await rm(clip, { force: true });
+  });
+
+  /** The tile of `name` presents new frames over a second and a half. */
+  async function playing(page: Page, name: string): Promise<void> {
+    const frames = async () => (await tiles(page)).find((t) => t.name === name)?.framesDecoded ?? 0;
+    const before = await frames();
+    await page.waitForTimeout(1500);
+    expect(await frames(), `${name}'s video on this page does not advance`).toBeGreaterThan(before);
+  }
+
+  it("shows everyone in the room, live, and drops a leaver's tile", { timeout: 300_000 }, async () => {
+    const errors: string[] = [];
+    const room = "sketch-standup";
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    const alice = await openCall(browser.context, server.url, room, "Alice");
+    alice.on("pageerror", (err) => errors.push(`alice: ${err.message}`));
+    await alice.setViewportSize({ width: 1280, height: 800 });
+    await waitForTiles(alice, []);
+    await alice.screenshot({ path: join(shots, "call-page-1.png") });
+
+    const bob = await openCall(browser.context, server.url, room, "Bob");
+    bob.on("pageerror", (err) => errors.push(`bob: ${err.message}`));
+    await bob.setViewportSize({ width: 1280, height: 800 });
+    const aliceSees = await waitForTiles(alice, ["Bob"]);
+    const bobSees = await waitForTiles(bob, ["Alice"]);
+    // Each sees the other under their own peer id, and hears them.
+    const ids = await Promise.all([alice, bob].map(peerId));
+    expect(aliceSees.find((t) => t.name === "Bob")?.peerId).toBe(ids[1]);
+    expect(bobSees.find((t) => t.name === "Alice")?.peerId).toBe(ids[0]);
+    expect(aliceSees.find((t) => t.self)?.name).toBe("Alice");
+    await playing(alice, "Bob");
+    await playing(bob, "Alice");
+    await playing(bob, "Bob");
+    expect(bobSees.find((t) => t.name === "Alice")?.audio).toBe(true);
+    await alice.screenshot({ path: join(shots, "call-page-2.png") });
+
+    const carol = await openCall(browser.context, server.url, room, "Carol");
+    carol.on("pageerror", (err) => errors.push(`carol: ${err.message}`));
+    await waitForTiles(carol, ["Alice", "Bob"]);
+    await waitForTiles(alice, ["Bob", "Carol"]);
+    await waitForTiles(bob, ["Alice", "Carol"]);
+    await playing(alice, "Carol");
+    await alice.screenshot({ path: join(shots, "call-page-3.png") });
+
+    // Closing the page drops the socket: the others' tiles of Carol go within a few seconds.
+    await carol.close();
+    const goneMs = await Promise.all([
+      waitForTileGone(alice, "Carol", 5000),
+      waitForTileGone(bob, "Carol", 5000),
+    ]);
+    console.log(`Carol's tile gone after ${goneMs.join(" / ")} ms`);
+    expect((await tiles(alice)).map((t) => t.name).sort()).toEqual(["Alice", "Bob"]);
+
+    // Camera off shows on the other side.
+    await bob.locator("#camera-off").click();
+    await expect
+      .poll(async () => (await tiles(alice)).find((t) => t.name === "Bob")?.badges, { timeout: 5000 })
+      .toEqual(["camera off"]);
+
+    // Leaving closes the call on this page and ends Bob's tile on Alice's.
+    await bob.locator("#leave").click();
+    expect(await bob.locator("#left").isVisible()).toBe(true);
+    await bob.screenshot({ path: join(shots, "call-page-left.png") });
+    await waitForTileGone(alice, "Bob", 5000);
+    expect(errors).toEqual([]);
+    await alice.close();
+    await bob.close();
+  });
+
+  it("says why a room name cannot be used", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/call.html?room=bad!name&name=Dana`);
+    expect(await pageMessage(page)).toMatch(
+      /"bad!name" cannot be a room name: use 1-64 letters, digits, _ or -/,
+    );
+    expect(await page.locator("#call").isHidden()).toBe(true);
+    // The form offers a usable room instead.
+    expect(await page.locator("#lobby-room").inputValue()).toMatch(/^[a-z]+-[a-z]+-\d+$/);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(shots, "call-page-bad-room.png") });
+    await page.close();
+  });
+
+  it("rejoins by itself after a lost connection", { timeout: 180_000 }, async () => {
+    const proxy = await startCuttableProxy(server.url);
+    try {
+      const alice = await openCall(browser.context, proxy.url, "comeback", "Alice");
+      const bob = await openCall(browser.context, proxy.url, "comeback", "Bob");
+      await waitForTiles(alice, ["Bob"]);
+      await waitForTiles(bob, ["Alice"]);
+      const before = await peerId(alice);
+      // Everything the page says, in order.
+      await alice.evaluate(() => {
+        const m = document.getElementById("message") as HTMLElement;
+        const said: string[] = [];
+        (window as unknown as { said: string[] }).said = said;
+        new MutationObserver(() => said.push(m.hidden ? "" : (m.textContent ?? ""))).observe(m, {
+          attributes: true,
+          childList: true,
+          subtree: true,
+          characterData: true,
+        });
+      });
+      await proxy.cut(4000);
+      await waitForTiles(alice, ["Bob"], 60_000);
+      await waitForTiles(bob, ["Alice"], 30_000);
+      expect(await peerId(alice)).not.toBe(before);
+      await playing(alice, "Bob");
+      const said = await alice.evaluate(() => (window as unknown as { said: string[] }).said);
+      expect(said.some((t) => t.includes("Reconnecting…"))).toBe(true);
+      expect(said).toContain("Reconnected.");
+      await alice.close();
+      await bob.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
