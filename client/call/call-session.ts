@@ -27,6 +27,8 @@ interface Link {
   microphone?: types.Producer;
   /** By producer id (the publication's). */
   consumers: Map<string, { consumer: types.Consumer; publication: Publication }>;
+  /** Producer ids being consumed now (a publication is consumed once). */
+  consuming: Set<string>;
   /** Dropped (left, or the connection was lost): late answers for it are thrown away. */
   closed: boolean;
 }
@@ -41,6 +43,8 @@ export class CallSession {
   private soundBlocked = false;
   /** Called when a browser refused to play sound without a click (show a button). */
   onSoundBlocked: () => void = () => {};
+  /** After each join: whether the server sketches your camera (false: server full). */
+  onSketched: (sketched: boolean) => void = () => {};
 
   constructor(
     readonly room: string,
@@ -155,7 +159,7 @@ export class CallSession {
     await connection.loadDevice();
     const send = await connection.createTransport("send");
     const recv = await connection.createTransport("recv");
-    const link: Link = { connection, send, recv, consumers: new Map(), closed: false };
+    const link: Link = { connection, send, recv, consumers: new Map(), consuming: new Set(), closed: false };
     this.link = link;
 
     // The lost connection: start over (unless this page left or already dropped this link).
@@ -206,6 +210,7 @@ export class CallSession {
       const consumer = await connection.consume(recv, sketchProducerId);
       self.showVideo(consumer.track);
     }
+    this.onSketched(link.camera !== undefined);
 
     ready = true;
     for (const pub of joined.publications) void this.consumePublication(pub);
@@ -214,7 +219,9 @@ export class CallSession {
 
   private async consumePublication(pub: Publication): Promise<void> {
     const link = this.link;
-    if (!link || pub.peerId === this.peerId || link.consumers.has(pub.producerId)) return;
+    if (!link || pub.peerId === this.peerId) return;
+    if (link.consumers.has(pub.producerId) || link.consuming.has(pub.producerId)) return;
+    link.consuming.add(pub.producerId);
     const tile = this.grid.ensure(pub.peerId, this.grid.get(pub.peerId)?.name ?? "…");
     try {
       const consumer = await link.connection.consume(link.recv, pub.producerId);
@@ -237,6 +244,8 @@ export class CallSession {
       // A publication that ended while it was being consumed is not worth a message.
       if (err instanceof RequestRefusedError && err.code === "not-found") return;
       if (!link.closed) this.say(`Cannot receive a stream of ${tile.name}: ${String(err)}`, "bad");
+    } finally {
+      link.consuming.delete(pub.producerId);
     }
   }
 

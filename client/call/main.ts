@@ -90,6 +90,11 @@ function wireButtons(call: CallSession): void {
       })
       .catch(fail);
   for (const id of ["style", "detail", "temporal"]) $(id).addEventListener("input", controls);
+  // An unsketched camera has nothing to switch off or to draw differently.
+  call.onSketched = (sketched) => {
+    for (const id of ["camera-off", "style", "detail", "temporal"])
+      $<HTMLInputElement>(id).disabled = !sketched;
+  };
   $("leave").addEventListener("click", () => leave(call));
 }
 

@@ -12,6 +12,8 @@ export interface TileInfo {
   /** Their microphone is playing here (never for your own tile). */
   audio: boolean;
   badges: string[];
+  /** The line over the video, if any ("Your camera is not sketched …"). */
+  note: string;
 }
 
 export class Tile {
@@ -118,6 +120,7 @@ export class Tile {
       framesDecoded: this.video.getVideoPlaybackQuality().totalVideoFrames,
       audio: this.audio.srcObject !== null && !this.audio.paused,
       badges: [...this.badges.values()].filter((b) => !b.hidden).map((b) => b.textContent ?? ""),
+      note: this.note.hidden ? "" : (this.note.textContent ?? ""),
     };
   }
 

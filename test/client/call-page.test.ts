@@ -158,4 +158,40 @@ describe("call page", () => {
       await proxy.close();
     }
   });
+
+  it("says when the server cannot sketch your camera, and when the room is full", {
+    timeout: 180_000,
+  }, async () => {
+    const small = await startServer({
+      env: { SKETCHCAST_ROOM_MAX_PEERS: "2", SKETCHCAST_LIVE_MAX_PIPELINES: "1" },
+    });
+    try {
+      const alice = await openCall(browser.context, small.url, "small", "Alice");
+      await waitForTiles(alice, []);
+      // The one pipeline is Alice's: Bob is in the call, heard but not seen, and told why.
+      const bob = await openCall(browser.context, small.url, "small", "Bob");
+      await expect
+        .poll(async () => (await tiles(bob)).find((t) => t.self)?.note, { timeout: 30_000 })
+        .toMatch(/not sketched: the server is full/);
+      await expect
+        .poll(async () => (await tiles(alice)).find((t) => t.name === "Bob"), { timeout: 30_000 })
+        .toMatchObject({ videoWidth: 0, audio: true });
+      await expect
+        .poll(async () => (await tiles(bob)).find((t) => t.name === "Alice")?.framesDecoded ?? 0, {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(0);
+      expect(await bob.locator("#camera-off").isDisabled()).toBe(true);
+      await bob.setViewportSize({ width: 1280, height: 800 });
+      await bob.screenshot({ path: join(shots, "call-page-not-sketched.png") });
+      // Two is the room's limit.
+      const carol = await openCall(browser.context, small.url, "small", "Carol");
+      await expect.poll(() => pageMessage(carol), { timeout: 30_000 }).toMatch(/This room is full/);
+      expect(await carol.locator("#call").isHidden()).toBe(true);
+      for (const page of [alice, bob, carol]) await page.close();
+    } finally {
+      await small.stop();
+      await removeDataDir(small.dataDir);
+    }
+  });
 });
