@@ -18,6 +18,7 @@ import {
 import { type Browser, launchChromium } from "../helpers/chromium.js";
 import { buildClient } from "../helpers/client-build.js";
 import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
+import { childProcesses } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
 const shots = join(repoRoot, "test-results");
@@ -42,6 +43,30 @@ describe("call page", () => {
     await removeDataDir(server?.dataDir ?? "");
     await rm(clip, { force: true });
   });
+
+  /**
+   * Colour of the tile's current frame (mean max-min of R, G, B) and its size: the fake camera is a
+   * colourful test pattern, its sketch is gray, so raw camera video forwarded by mistake shows.
+   */
+  async function tileFrame(page: Page, peer: string) {
+    return page.evaluate(async (id) => {
+      const v = document.querySelector(`.tile[data-peer-id="${id}"] video`) as HTMLVideoElement;
+      await new Promise((resolve) => v.requestVideoFrameCallback(() => resolve(undefined)));
+      const c = document.createElement("canvas");
+      c.width = v.videoWidth;
+      c.height = v.videoHeight;
+      const g = c.getContext("2d") as CanvasRenderingContext2D;
+      g.drawImage(v, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      let chroma = 0;
+      for (let i = 0; i < d.length; i += 4)
+        chroma += Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]);
+      return { chroma: chroma / (d.length / 4), width: c.width, height: c.height };
+    }, peer);
+  }
+
+  const ffmpegPids = async () =>
+    (await childProcesses(server.pid)).filter((p) => p.name === "ffmpeg").map((p) => p.pid);
 
   /** The tile of `name` presents new frames over a second and a half. */
   async function playing(page: Page, name: string): Promise<void> {
@@ -84,6 +109,25 @@ describe("call page", () => {
     await waitForTiles(bob, ["Alice", "Carol"]);
     await playing(alice, "Carol");
     await alice.screenshot({ path: join(shots, "call-page-3.png") });
+    // Each sees the two others drawn (gray, at most the call tile size), not their raw cameras.
+    for (const [page, others] of [
+      [alice, ["Bob", "Carol"]],
+      [bob, ["Alice", "Carol"]],
+      [carol, ["Alice", "Bob"]],
+    ] as const) {
+      const seen = await tiles(page);
+      for (const name of others) {
+        const tile = seen.find((t) => t.name === name);
+        const frame = await tileFrame(page, tile?.peerId ?? "");
+        expect(frame.chroma, `${name}'s tile is the raw camera, not a sketch`).toBeLessThan(8);
+        expect(frame.width).toBeLessThanOrEqual(424);
+        expect(frame.width).toBeGreaterThan(0);
+        expect(tile?.audio, `${name}'s audio`).toBe(true);
+      }
+    }
+    // Three cameras, each with a decoder and an encoder and a warm spare of each.
+    await expect.poll(async () => (await ffmpegPids()).length, { timeout: 10_000 }).toBe(12);
+    const pidsWithCarol = await ffmpegPids();
 
     // Closing the page drops the socket: the others' tiles of Carol go within a few seconds.
     await carol.close();
@@ -93,6 +137,13 @@ describe("call page", () => {
     ]);
     console.log(`Carol's tile gone after ${goneMs.join(" / ")} ms`);
     expect((await tiles(alice)).map((t) => t.name).sort()).toEqual(["Alice", "Bob"]);
+    // Her pipeline's four ffmpegs are gone; the others' are the ones from before.
+    await expect.poll(async () => (await ffmpegPids()).length, { timeout: 5000 }).toBe(8);
+    const left = await ffmpegPids();
+    expect(
+      left.every((pid) => pidsWithCarol.includes(pid)),
+      `${left} vs ${pidsWithCarol}`,
+    ).toBe(true);
 
     // Camera off shows on the other side.
     await bob.locator("#camera-off").click();
