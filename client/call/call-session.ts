@@ -45,6 +45,8 @@ export class CallSession {
   onSoundBlocked: () => void = () => {};
   /** After each join: whether the server sketches your camera (false: server full). */
   onSketched: (sketched: boolean) => void = () => {};
+  /** After each join: the size the server draws this room's cameras at (null: as sent). */
+  onSketchSize: (size: { width: number; height: number } | null) => void = () => {};
 
   constructor(
     readonly room: string,
@@ -156,6 +158,7 @@ export class CallSession {
 
     const joined = await connection.request("join", { room: this.room, name: this.name });
     this.peerId = joined.peerId;
+    this.onSketchSize(joined.sketchSize);
     await connection.loadDevice();
     const send = await connection.createTransport("send");
     const recv = await connection.createTransport("recv");

@@ -95,6 +95,10 @@ function wireButtons(call: CallSession): void {
     for (const id of ["camera-off", "style", "detail", "temporal"])
       $<HTMLInputElement>(id).disabled = !sketched;
   };
+  // Calls are drawn at tile size so a small server keeps up with several cameras: say so.
+  call.onSketchSize = (size) => {
+    $("sketch-size").textContent = size ? `Drawn at ${size.width}×${size.height}` : "";
+  };
   $("leave").addEventListener("click", () => leave(call));
 }
 

@@ -5,6 +5,7 @@
 // is expected so bad values read `invalid --port "abc": expected an integer 1-65535`.
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { executionProviders } from "../engine/execution-provider.js";
 import { defaultDataDir, defaultMediasoupWorkerBin } from "../paths.js";
 
 export function integer(min: number, max: number, fallback: number) {
@@ -54,9 +55,6 @@ function integerOrAuto(min: number, max: number) {
   const n = z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
   return z.union([z.literal("auto"), n], { error }).default("auto");
 }
-
-export const executionProviders = ["cpu", "webgpu", "cuda"] as const;
-export type ExecutionProvider = (typeof executionProviders)[number];
 
 export const configSchema = z
   .object({

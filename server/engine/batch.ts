@@ -3,7 +3,7 @@
 // frame-step.ts). ORT's run blocks the worker's thread, so frames that arrive during a run queue up
 // in the inbox; the next batch takes them, and may wait up to maxWaitMs for the streams still missing.
 import type * as ort from "onnxruntime-node";
-import type { ExecutionProvider } from "../config/schema.js";
+import type { ExecutionProvider } from "./execution-provider.js";
 import type { FrameStep, PreparedStep } from "./frame-step.js";
 import type { Inbox, ProcessMessage, Queued } from "./inbox.js";
 import { paddedKey } from "./padding.js";

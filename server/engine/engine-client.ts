@@ -8,8 +8,8 @@
 // the model once per stream). Runs from different streams are therefore serialized in the worker.
 import { extname } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
+import type { ExecutionProvider } from "./execution-provider.js";
 import type { StepControls } from "./frame-step.js";
 import type { Priority } from "./live-first.js";
 import { batchSize } from "./metrics.js";

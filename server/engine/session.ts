@@ -4,7 +4,7 @@
 // tiny frame is part of opening, so a provider that loads but can't run also falls back, and a model
 // that breaks the contract (models/README.md) fails here rather than on the first real frame.
 import * as ort from "onnxruntime-node";
-import type { ExecutionProvider } from "../config/schema.js";
+import type { ExecutionProvider } from "./execution-provider.js";
 
 export interface OpenedSession {
   session: ort.InferenceSession;

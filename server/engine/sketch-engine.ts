@@ -1,12 +1,12 @@
 // SketchEngine: one ONNX Runtime session shared by every stream (live viewers, conversion jobs), in
 // one worker thread that runs every stream's frame step (engine-client.ts says why one worker).
 import { readFile } from "node:fs/promises";
-import type { ExecutionProvider } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { modelPaths } from "../paths.js";
 import type { BatchOptions } from "./batch.js";
 import { type SketchControls, type StyleName, styleNames } from "./controls.js";
 import { EngineClient } from "./engine-client.js";
+import type { ExecutionProvider } from "./execution-provider.js";
 import type { Priority } from "./live-first.js";
 import { activeEp } from "./metrics.js";
 import { readModelMetadata } from "./model-metadata.js";

@@ -1,6 +1,7 @@
 // Messages between SketchEngine (main thread, engine-client.ts) and its worker (engine-worker.ts).
-import type { ExecutionProvider } from "../config/schema.js";
+
 import type { BatchOptions } from "./batch.js";
+import type { ExecutionProvider } from "./execution-provider.js";
 import type { StepControls } from "./frame-step.js";
 import type { Priority } from "./live-first.js";
 

@@ -59,8 +59,10 @@ describe("call page", () => {
       g.drawImage(v, 0, 0);
       const d = g.getImageData(0, 0, c.width, c.height).data;
       let chroma = 0;
-      for (let i = 0; i < d.length; i += 4)
-        chroma += Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]);
+      for (let i = 0; i < d.length; i += 4) {
+        const [r, gr, b] = [d[i] ?? 0, d[i + 1] ?? 0, d[i + 2] ?? 0];
+        chroma += Math.max(r, gr, b) - Math.min(r, gr, b);
+      }
       return { chroma: chroma / (d.length / 4), width: c.width, height: c.height };
     }, peer);
   }
@@ -84,6 +86,7 @@ describe("call page", () => {
     alice.on("pageerror", (err) => errors.push(`alice: ${err.message}`));
     await alice.setViewportSize({ width: 1280, height: 800 });
     await waitForTiles(alice, []);
+    expect(await alice.locator("#sketch-size").textContent()).toBe("Drawn at 424×240");
     await alice.screenshot({ path: join(shots, "call-page-1.png") });
 
     const bob = await openCall(browser.context, server.url, room, "Bob");

@@ -1,7 +1,7 @@
 // The real engine on the committed model (SKETCHCAST_MODEL overrides it), with its log
 // lines captured so tests can look at them.
 
-import type { ExecutionProvider } from "../../server/config/schema.js";
+import type { ExecutionProvider } from "../../server/engine/execution-provider.js";
 import { SketchEngine } from "../../server/engine/index.js";
 import { createLogger } from "../../server/log.js";
 
