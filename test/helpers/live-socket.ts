@@ -40,3 +40,18 @@ export function vp8CameraParameters(ssrc: number) {
     rtcp: { cname: "test" },
   };
 }
+
+/** The /live sockets a test file opens on the server at `url()`; closeAll() (in afterEach) ends them. */
+export function liveSockets(url: () => string) {
+  const sockets: Socket[] = [];
+  return {
+    async open(): Promise<Socket> {
+      const socket = await connectLive(url());
+      sockets.push(socket);
+      return socket;
+    },
+    closeAll(): void {
+      for (const s of sockets.splice(0)) s.close();
+    },
+  };
+}

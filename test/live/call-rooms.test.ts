@@ -4,30 +4,22 @@
 // needs; test/client/call-page.test.ts covers real video in Chromium.
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { connectLive, type Reply, request, vp8CameraParameters } from "../helpers/live-socket.js";
+import { liveSockets, type Reply, request, vp8CameraParameters } from "../helpers/live-socket.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
 let server: RunningServer;
-const sockets: Socket[] = [];
+const { open, closeAll } = liveSockets(() => server.url);
 
 beforeAll(async () => {
   server = await startServer({ env: { SKETCHCAST_ROOM_MAX_PEERS: "3" } });
 }, 120_000);
 
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
+afterEach(closeAll);
 
 afterAll(async () => {
   await server?.stop();
   if (server) await removeDataDir(server.dataDir);
 });
-
-async function open(): Promise<Socket> {
-  const socket = await connectLive(server.url);
-  sockets.push(socket);
-  return socket;
-}
 
 /** The next `event` on `socket` (rejects after 5 s). */
 function next<T>(socket: Socket, event: string): Promise<T> {

@@ -4,12 +4,19 @@
 // exhaustion reads as "server full", and a connection can consume only its own streams.
 import type { Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
-import { connectLive, liveToken, type Reply, request, vp8CameraParameters } from "../helpers/live-socket.js";
+import {
+  connectLive,
+  liveSockets,
+  liveToken,
+  type Reply,
+  request,
+  vp8CameraParameters,
+} from "../helpers/live-socket.js";
 import { childProcesses } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
 let server: RunningServer;
-const sockets: Socket[] = [];
+const { open, closeAll } = liveSockets(() => server.url);
 
 beforeAll(async () => {
   server = await startServer({
@@ -33,16 +40,6 @@ afterAll(async () => {
   await server?.stop();
   if (server) await removeDataDir(server.dataDir);
 });
-
-async function open(): Promise<Socket> {
-  const socket = await connectLive(server.url);
-  sockets.push(socket);
-  return socket;
-}
-
-function closeAll(): void {
-  for (const s of sockets.splice(0)) s.close();
-}
 
 const ffmpegs = async () => (await childProcesses(server.pid)).filter((p) => p.name === "ffmpeg");
 
