@@ -4,13 +4,14 @@ import { pathToFileURL } from "node:url";
 import type { Config } from "./config/schema.js";
 import { SketchEngine } from "./engine/index.js";
 import { killAllFfmpeg } from "./ffmpeg/ffmpeg.js";
+import { registerFrames } from "./frames/register-frames.js";
 import { createServer, type Feature } from "./http/server.js";
 import { registerJobs } from "./jobs/index.js";
 import { registerLive } from "./live/register-live.js";
 import { createLogger } from "./log.js";
 
 /** Every feature of the server, registered in this order. */
-const features: Feature[] = [registerJobs, registerLive];
+const features: Feature[] = [registerJobs, registerLive, registerFrames];
 
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);

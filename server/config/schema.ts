@@ -110,6 +110,15 @@ export const configSchema = z
         idleTimeoutS: integer(1, 3600, 10),
       })
       .prefault({}),
+    // The WebSocket frame API (server/frames/): open sockets at once, and the largest message a
+    // client may send (a header plus one picture; 32 MiB holds a raw 4K RGB frame). A bigger
+    // message closes that socket with 1009.
+    frames: z
+      .object({
+        maxConnections: integer(1, 10_000, 8),
+        maxMessageBytes: byteSize(32 * 2 ** 20),
+      })
+      .prefault({}),
     mediasoup: z
       .object({
         workers: integer(1, 256, availableParallelism()),
