@@ -146,6 +146,10 @@ export const configSchema = z
     allowedOrigins: list.default([]),
     /** The URL browsers use; set, requests naming another Host are refused (DNS rebinding). */
     publicUrl: z.url({ error: "expected a URL like https://sketch.example.org" }).optional(),
+    /** Bearer token WHIP publishers (OBS) present; unset: one is made at start and logged once. */
+    whipToken: z.string().min(8, { error: "expected a token of at least 8 characters" }).optional(),
+    /** Set: viewing a room over WHEP or the overlay page needs it (`&token=` or Bearer). */
+    viewToken: z.string().min(8, { error: "expected a token of at least 8 characters" }).optional(),
     /** Set: whoever presents it sees and manages every job (server/jobs/access.ts). */
     adminToken: z.string().min(16, { error: "expected a token of at least 16 characters" }).optional(),
     metrics: z

@@ -15,6 +15,10 @@ export interface Refusal {
 
 const loopbackHost = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
 const readOnly = new Set(["GET", "HEAD", "OPTIONS"]);
+// WHIP and WHEP authenticate with a bearer token the client sends itself (or, viewing without a
+// view token, are open by design), never with anything a browser adds on its own, so browser-based
+// clients on any site may call them (CORS, RFC 9725 §4.2).
+const tokenAuthenticated = /^\/(whip|whep)\//;
 
 function originOf(value: string): string | undefined {
   try {
@@ -53,7 +57,7 @@ export function requestGuard(config: Pick<Config, "allowedOrigins" | "publicUrl"
     /** Fastify: every request's Host, and the Origin of state-changing ones. */
     install(app: FastifyInstance) {
       app.addHook("onRequest", async (req, reply) => {
-        const refusal = check(req.headers, !readOnly.has(req.method));
+        const refusal = check(req.headers, !readOnly.has(req.method) && !tokenAuthenticated.test(req.url));
         if (refusal) return reply.code(refusal.status).send({ error: refusal.error });
       });
     },

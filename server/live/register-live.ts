@@ -2,10 +2,15 @@ import type { ServerContext } from "../http/server.js";
 import { Rooms } from "../media/rooms.js";
 import { WorkerPool } from "../media/worker-pool.js";
 import { attachLiveNamespace } from "../signaling/socketio/live-namespace.js";
+import { acceptSdpBodies } from "../signaling/whip/http-sdp.js";
+import { HttpSessions } from "../signaling/whip/http-sessions.js";
+import { attachWhep } from "../signaling/whip/whep-routes.js";
+import { attachWhip } from "../signaling/whip/whip-routes.js";
 import { LiveAdmission } from "./live-admission.js";
 import { SessionTokens } from "./session-tokens.js";
 import { sketchProcessorFactory } from "./sketch-processor-factory.js";
 import { turnIceServers } from "./turn-credentials.js";
+import { whipToken } from "./whip-token.js";
 
 /** The size call cameras are sketched at: tiles, so four cameras fit two cores (README, Calls). */
 export const callSketchSize = { width: 424, height: 240 };
@@ -13,7 +18,8 @@ export const callSketchSize = { width: 424, height: 240 };
 /**
  * Live video (the preview and calls): mediasoup workers, the rooms, `GET /api/live/session` (a
  * one-time token for the socket; 429 beyond the per-address rate, 503 while the server is full),
- * the socket.io namespace `/live`, and a close hook that ends every room, pipeline and worker.
+ * the socket.io namespace `/live`, WHIP ingest and WHEP playback (`/whip/<room>`, `/whep/<room>`),
+ * and a close hook that ends every room, pipeline and worker.
  */
 export async function registerLive(ctx: ServerContext): Promise<void> {
   const log = ctx.log.child({ feature: "live" });
@@ -32,6 +38,10 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
     createProcessor: sketchProcessorFactory({ engine: ctx.engine, admission, log }),
   });
   attachLiveNamespace(ctx.io, { rooms, tokens, admission, iceServers: turnIceServers(turn), log });
+  const sessions = new HttpSessions();
+  acceptSdpBodies(ctx.app);
+  attachWhip(ctx.app, { rooms, sessions, token: whipToken(ctx.config, log), log });
+  attachWhep(ctx.app, { rooms, sessions, viewToken: ctx.config.viewToken, log });
   ctx.app.get("/api/live/session", async (req, reply) => {
     reply.header("cache-control", "no-store");
     const retryAfterS = admission.tokenRetryAfterS(req.ip);

@@ -21,11 +21,18 @@ export interface ConsumerInfo {
   rtpParameters: types.RtpParameters;
 }
 
+/** A participant sends and receives; a viewer only receives (WHEP, overlays). */
+export type PeerRole = "participant" | "viewer";
+
 export interface PeerEvents {
   /** The peer is gone, with everything it had. */
   close: [];
   /** One of its producers was paused or resumed (camera off, muted). */
   producerPaused: [producer: types.Producer, paused: boolean];
+  /** A transport's DTLS handshake completed (media can flow). */
+  transportConnected: [transportId: string];
+  /** A consumer ended (its producer went, or it was closed). */
+  consumerClosed: [consumerId: string];
 }
 
 /**
@@ -43,6 +50,7 @@ export class Peer {
 
   constructor(
     readonly name: string,
+    readonly role: PeerRole,
     private readonly router: types.Router,
     private readonly listenIp: types.TransportListenIp,
   ) {}
@@ -75,6 +83,9 @@ export class Peer {
     }
     this.transports.set(t.id, t);
     t.observer.once("close", () => this.transports.delete(t.id));
+    t.on("dtlsstatechange", (state) => {
+      if (state === "connected") this.observer.emit("transportConnected", t.id);
+    });
     const { id, iceParameters, iceCandidates, dtlsParameters } = t;
     return { id, iceParameters, iceCandidates, dtlsParameters };
   }
@@ -115,7 +126,10 @@ export class Peer {
       paused: true,
     });
     this.consumers.set(c.id, c);
-    c.observer.once("close", () => this.consumers.delete(c.id));
+    c.observer.once("close", () => {
+      this.consumers.delete(c.id);
+      this.observer.emit("consumerClosed", c.id);
+    });
     return { id: c.id, producerId: producer.id, kind: c.kind, rtpParameters: c.rtpParameters };
   }
 
@@ -133,6 +147,12 @@ export class Peer {
 
   closeEndpoint(kind: "producer" | "consumer", id: string): void {
     this.endpoint(kind, id).close();
+  }
+
+  /** Bytes received on all its transports so far (RTCP reports keep counting while a viewer is there). */
+  async receivedBytes(): Promise<number> {
+    const stats = await Promise.all([...this.transports.values()].map((t) => t.getStats()));
+    return stats.flat().reduce((sum, s) => sum + (s.bytesReceived ?? 0), 0);
   }
 
   owns(producerId: string): boolean {

@@ -1,8 +1,11 @@
 import type { types } from "mediasoup";
-import { Peer } from "./peer.js";
+import { Peer, type PeerRole } from "./peer.js";
 import type { ProcessingRequest, Processor, ProcessorFactory } from "./processor.js";
 import { RequestError } from "./request-error.js";
 import { TypedEmitter } from "./typed-emitter.js";
+
+/** Players per room (WHEP, overlays): each is a WebRTC transport and consumers, no ffmpeg. */
+const maxViewers = 8;
 
 /** A stream of the room others may consume: a camera's processed output, or a microphone as is. */
 export interface RoomPublication {
@@ -65,23 +68,31 @@ export class Room<P extends Processor = Processor> {
     return this.options.fit;
   }
 
+  /** Participants (viewers are not counted). */
   get size(): number {
-    return this.peers.size;
+    return this.participants().length;
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
     return this.options.router.rtpCapabilities;
   }
 
-  /** A new participant; `room-full` at maxPeers. Leaving is `peer.close()`. */
-  join(name: string): Peer {
+  /**
+   * A new participant (`room-full` at maxPeers), or a viewer: a peer that only consumes (a WHEP
+   * player, an overlay), not counted in `size`, not announced to the others, at most maxViewers.
+   * Leaving is `peer.close()`.
+   */
+  join(name: string, role: PeerRole = "participant"): Peer {
     if (this.closed) throw new RequestError("failed", "the room has closed; join again");
-    if (this.peers.size >= this.options.maxPeers)
+    const viewers = [...this.peers.values()].filter((p) => p.role === "viewer").length;
+    if (role === "viewer" && viewers >= maxViewers)
+      throw new RequestError("room-full", `room full: "${this.name}" has ${maxViewers} viewers`);
+    if (role === "participant" && this.size >= this.options.maxPeers)
       throw new RequestError(
         "room-full",
         `room full: "${this.name}" has ${this.options.maxPeers} participants`,
       );
-    const peer = new Peer(name, this.options.router, this.options.listenIp);
+    const peer = new Peer(name, role, this.options.router, this.options.listenIp);
     this.peers.set(peer.id, peer);
     peer.observer.on("producerPaused", (producer, paused) => {
       for (const pub of this.publications.values())
@@ -89,14 +100,19 @@ export class Room<P extends Processor = Processor> {
     });
     peer.observer.once("close", () => {
       this.peers.delete(peer.id);
-      this.observer.emit("peerLeft", peer);
+      if (role === "participant") this.observer.emit("peerLeft", peer);
     });
-    this.observer.emit("peerJoined", peer);
+    if (role === "participant") this.observer.emit("peerJoined", peer);
     return peer;
   }
 
+  /** The other participants. */
   others(peer: Peer): Peer[] {
-    return [...this.peers.values()].filter((p) => p !== peer);
+    return this.participants().filter((p) => p !== peer);
+  }
+
+  participants(): Peer[] {
+    return [...this.peers.values()].filter((p) => p.role === "participant");
   }
 
   /** Everything consumable now (a peer's own camera sketch is its self-view). */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { types } from "mediasoup";
 import type { Peer } from "./peer.js";
 import type { Processor, ProcessorFactory } from "./processor.js";
+import { RequestError } from "./request-error.js";
 import { Room } from "./room.js";
 import type { WorkerPool } from "./worker-pool.js";
 
@@ -44,6 +45,14 @@ export class Rooms<P extends Processor = Processor> {
       void room.close();
     });
     return { room, peer };
+  }
+
+  /** A viewer of an existing room (WHEP, overlays); not-found when nobody is in it. */
+  async view(name: string, viewerName: string): Promise<{ room: Room<P>; peer: Peer }> {
+    const pending = this.rooms.get(name);
+    const room = pending && (await pending);
+    if (!room || room.size === 0) throw new RequestError("not-found", `nobody is in room "${name}"`);
+    return { room, peer: room.join(viewerName, "viewer") };
   }
 
   get count(): number {

@@ -39,3 +39,18 @@ export function cropRgb(frame: Uint8Array, fw: number, w: number, h: number): Ui
   for (let y = 0; y < h; y++) out.set(frame.subarray(y * fw * 3, (y * fw + w) * 3), y * w * 3);
   return out;
 }
+
+/** A PNG (e.g. a screenshot with a transparent background) as RGBA pixels, decoded by ffmpeg. */
+export async function decodePngRgba(png: Buffer, width: number, height: number): Promise<Uint8Array> {
+  const ff = spawnFfmpeg(["-f", "png_pipe", "-i", "pipe:0", "-f", "rawvideo", "-pix_fmt", "rgba", "pipe:1"], {
+    name: "test png",
+  });
+  const chunks: Buffer[] = [];
+  ff.stdout.on("data", (c: Buffer) => chunks.push(c));
+  ff.stdin.end(png);
+  await ff.wait();
+  const all = Buffer.concat(chunks);
+  if (all.length !== width * height * 4)
+    throw new Error(`decoded ${all.length} bytes, expected ${width}x${height} RGBA`);
+  return new Uint8Array(all);
+}
