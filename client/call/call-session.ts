@@ -2,8 +2,9 @@
 // server) and the microphone, consume everyone else's sketch and sound and your own sketch (the
 // self-view), follow the room's events, and after a lost connection join again with backoff.
 import type { types } from "mediasoup-client";
-import type { Publication, Request, Responses } from "../../server/signaling/socketio/messages.js";
+import type { Request, Responses } from "../../server/signaling/socketio/messages.js";
 import { LiveConnection, RequestRefusedError, ServerUnreachableError } from "../live/signaling.js";
+import { RemoteStreams } from "./remote-streams.js";
 import type { TileGrid } from "./tiles.js";
 
 export type Controls = NonNullable<Request<"setControls">["controls"]>;
@@ -25,10 +26,8 @@ interface Link {
   recv: types.Transport;
   camera?: types.Producer;
   microphone?: types.Producer;
-  /** By producer id (the publication's). */
-  consumers: Map<string, { consumer: types.Consumer; publication: Publication }>;
-  /** Producer ids being consumed now (a publication is consumed once). */
-  consuming: Set<string>;
+  /** Everyone else's sketches and sound on this connection. */
+  remote: RemoteStreams;
   /** Dropped (left, or the connection was lost): late answers for it are thrown away. */
   closed: boolean;
 }
@@ -84,6 +83,14 @@ export class CallSession {
     await this.pauseProducer(this.link?.camera, off);
   }
 
+  /** Sends another camera (the picker): the same producer, so everyone's tile just changes picture. */
+  async replaceCamera(track: MediaStreamTrack): Promise<void> {
+    const old = this.media.video;
+    this.media.video = track;
+    await this.link?.camera?.replaceTrack({ track });
+    old.stop();
+  }
+
   /** Changes how everyone sees you; kept for a rejoin. */
   async setControls(controls: Controls): Promise<void> {
     this.controls = { ...this.controls, ...controls };
@@ -120,6 +127,7 @@ export class CallSession {
     this.link = undefined;
     if (!link) return;
     link.closed = true;
+    link.remote.close();
     link.connection.close();
   }
 
@@ -142,11 +150,13 @@ export class CallSession {
     let ready = false;
     const later = (fn: () => void) => (ready ? fn() : early.push(fn));
     socket.on("peerJoined", (p) => later(() => this.grid.ensure(p.id, p.name).setName(p.name)));
-    socket.on("peerLeft", ({ peerId }) => later(() => this.peerLeft(peerId)));
-    socket.on("published", (pub) => later(() => void this.consumePublication(pub)));
-    socket.on("unpublished", ({ peerId, producerId }) => later(() => this.unpublished(peerId, producerId)));
+    socket.on("peerLeft", ({ peerId }) => later(() => this.link?.remote.peerLeft(peerId)));
+    socket.on("published", (pub) => later(() => void this.link?.remote.consume(pub)));
+    socket.on("unpublished", ({ peerId, producerId }) =>
+      later(() => this.link?.remote.unpublished(peerId, producerId)),
+    );
     socket.on("publicationPaused", ({ peerId, producerId, paused }) =>
-      later(() => this.publicationPaused(peerId, producerId, paused)),
+      later(() => this.link?.remote.paused(peerId, producerId, paused)),
     );
     socket.on("pipelineClosed", ({ producerId }) =>
       later(() => {
@@ -162,7 +172,15 @@ export class CallSession {
     await connection.loadDevice();
     const send = await connection.createTransport("send");
     const recv = await connection.createTransport("recv");
-    const link: Link = { connection, send, recv, consumers: new Map(), consuming: new Set(), closed: false };
+    const remote = new RemoteStreams(connection, recv, this.grid, joined.peerId, {
+      say: this.say,
+      soundBlocked: () => {
+        if (this.soundBlocked) return;
+        this.soundBlocked = true;
+        this.onSoundBlocked();
+      },
+    });
+    const link: Link = { connection, send, recv, remote, closed: false };
     this.link = link;
 
     // The lost connection: start over (unless this page left or already dropped this link).
@@ -216,77 +234,8 @@ export class CallSession {
     this.onSketched(link.camera !== undefined);
 
     ready = true;
-    for (const pub of joined.publications) void this.consumePublication(pub);
+    for (const pub of joined.publications) void remote.consume(pub);
     for (const fn of early.splice(0)) fn();
-  }
-
-  private async consumePublication(pub: Publication): Promise<void> {
-    const link = this.link;
-    if (!link || pub.peerId === this.peerId) return;
-    if (link.consumers.has(pub.producerId) || link.consuming.has(pub.producerId)) return;
-    link.consuming.add(pub.producerId);
-    const tile = this.grid.ensure(pub.peerId, this.grid.get(pub.peerId)?.name ?? "…");
-    try {
-      const consumer = await link.connection.consume(link.recv, pub.producerId);
-      if (link.closed || !this.grid.get(pub.peerId)) {
-        consumer.close();
-        return;
-      }
-      link.consumers.set(pub.producerId, { consumer, publication: pub });
-      if (pub.kind === "video") {
-        tile.showVideo(consumer.track);
-        tile.setBadge("camera", pub.paused);
-      } else {
-        tile.setBadge("mic", pub.paused);
-        if (!(await tile.playAudio(consumer.track)) && !this.soundBlocked) {
-          this.soundBlocked = true;
-          this.onSoundBlocked();
-        }
-      }
-    } catch (err) {
-      // A publication that ended while it was being consumed is not worth a message.
-      if (err instanceof RequestRefusedError && err.code === "not-found") return;
-      if (!link.closed) this.say(`Cannot receive a stream of ${tile.name}: ${String(err)}`, "bad");
-    } finally {
-      link.consuming.delete(pub.producerId);
-    }
-  }
-
-  private unpublished(peerId: string, producerId: string): void {
-    const link = this.link;
-    const entry = link?.consumers.get(producerId);
-    if (!link || !entry) return;
-    entry.consumer.close();
-    link.consumers.delete(producerId);
-    const tile = this.grid.get(peerId);
-    if (!tile) return;
-    if (entry.publication.kind === "video") {
-      if (tile.hasVideo(entry.consumer.track)) tile.showVideo(undefined);
-      tile.setBadge("camera", false);
-    } else {
-      void tile.playAudio(undefined);
-      tile.setBadge("mic", false);
-    }
-  }
-
-  private publicationPaused(peerId: string, producerId: string, paused: boolean): void {
-    const entry = this.link?.consumers.get(producerId);
-    const kind = entry?.publication.kind;
-    if (!entry || !kind) return;
-    entry.publication.paused = paused;
-    this.grid.get(peerId)?.setBadge(kind === "video" ? "camera" : "mic", paused);
-  }
-
-  private peerLeft(peerId: string): void {
-    const link = this.link;
-    if (link) {
-      for (const [id, entry] of link.consumers) {
-        if (entry.publication.peerId !== peerId) continue;
-        entry.consumer.close();
-        link.consumers.delete(id);
-      }
-    }
-    this.grid.remove(peerId);
   }
 
   /** After a lost connection: join again (new token, transports, producers) with backoff. */

@@ -2,7 +2,7 @@
 // name) a small form asks for them and comes back here with both in the URL.
 import { displayName, roomName } from "../../server/signaling/socketio/messages.js";
 import { RequestRefusedError, ServerUnreachableError } from "../live/signaling.js";
-import { CameraError, openCameraAndMicrophone } from "../preview/camera.js";
+import { CameraError, listCameras, openCamera, openCameraAndMicrophone } from "../preview/camera.js";
 import { CallSession, type Controls, type Say } from "./call-session.js";
 import { randomRoomName } from "./room-name.js";
 import { TileGrid, type TileInfo } from "./tiles.js";
@@ -102,6 +102,26 @@ function wireButtons(call: CallSession): void {
   $("leave").addEventListener("click", () => leave(call));
 }
 
+/** The camera picker: the cameras the browser lists (with labels once allowed), the one in use first. */
+async function wireCameraPicker(call: CallSession, current: MediaStreamTrack): Promise<void> {
+  const select = $<HTMLSelectElement>("device");
+  const cameras = await listCameras();
+  const using = current.getSettings().deviceId;
+  select.replaceChildren(
+    ...cameras.map(
+      (c, i) => new Option(c.label || `Camera ${i + 1}`, c.deviceId, false, c.deviceId === using),
+    ),
+  );
+  select.disabled = cameras.length < 2;
+  select.addEventListener("change", async () => {
+    try {
+      await call.replaceCamera(await openCamera(360, select.value));
+    } catch (err) {
+      say(err instanceof Error ? err.message : String(err), "bad");
+    }
+  });
+}
+
 function leave(call: CallSession): void {
   call.leave();
   $("call").hidden = true;
@@ -159,6 +179,7 @@ async function main(): Promise<void> {
     handle.leave = () => leave(call);
     Object.defineProperty(handle, "peerId", { get: () => call.peerId });
     wireButtons(call);
+    void wireCameraPicker(call, media.video);
     if (!media.audio) $<HTMLButtonElement>("mute").disabled = true;
     try {
       await call.start();

@@ -1,5 +1,9 @@
 // The call's grid: one tile per participant (your own first), each with its sketch video, its
-// sound, its name and "camera off" / "muted" badges. The grid's `data-count` picks the layout.
+// sound, its name and "camera off" / "muted" / "slow" badges. The grid's `data-count` picks the
+// layout.
+
+/** Below this many frames a second a tile says so: the server is drawing it slowly (busy). */
+const slowFps = 15;
 
 export interface TileInfo {
   peerId: string;
@@ -22,8 +26,9 @@ export class Tile {
   private readonly audio: HTMLAudioElement;
   private readonly label: HTMLElement;
   private readonly note: HTMLElement;
-  private readonly badges = new Map<"camera" | "mic", HTMLElement>();
+  private readonly badges = new Map<"camera" | "mic" | "slow", HTMLElement>();
   private videoTrack: MediaStreamTrack | undefined;
+  private frames = 0;
 
   constructor(
     /** Yours changes with every (re)join. */
@@ -51,6 +56,7 @@ export class Tile {
     for (const [key, text] of [
       ["camera", "camera off"],
       ["mic", "muted"],
+      ["slow", "slow"],
     ] as const) {
       const b = document.createElement("span");
       b.className = `badge badge-${key}`;
@@ -63,6 +69,30 @@ export class Tile {
     this.element.append(this.video, this.audio, this.note, caption);
     this.setName(name);
     this.showVideo(undefined);
+    this.watchFrameRate();
+  }
+
+  /** Every 2 s: the frames shown; a drawn camera under slowFps gets the "slow" badge with its rate. */
+  private watchFrameRate(): void {
+    const count = () => {
+      this.frames++;
+      this.video.requestVideoFrameCallback(count);
+    };
+    this.video.requestVideoFrameCallback(count);
+    const timer = setInterval(() => {
+      if (!this.element.isConnected) return clearInterval(timer);
+      const fps = this.frames / 2;
+      this.frames = 0;
+      // (before the first frame it is starting, not slow)
+      const drawing = this.videoTrack !== undefined && this.video.videoWidth > 0;
+      const slow = drawing && !this.element.classList.contains("camera-off") && fps < slowFps;
+      const badge = this.badges.get("slow");
+      if (badge) {
+        badge.textContent = `slow: ${Math.round(fps)} fps`;
+        badge.title = "The server is busy and draws this camera at fewer frames a second";
+        badge.hidden = !slow;
+      }
+    }, 2000);
   }
 
   setName(name: string): void {
