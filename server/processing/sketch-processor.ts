@@ -7,6 +7,7 @@ import type { FrameStream } from "./frame-stream.js";
 import { LatestSlot } from "./latest-slot.js";
 import { LiveDecoder } from "./live-decoder.js";
 import { LiveEncoder } from "./live-encoder.js";
+import { MediaArrival } from "./media-arrival.js";
 import { copyProbeBand } from "./probe-band.js";
 import {
   liveFfmpegRestarts,
@@ -64,8 +65,6 @@ export type PipelineEndReason = "source-closed" | "no-media" | "failed";
 const stallMs = 400;
 /** Spares start this long after a switch (see WarmSpare). */
 const spareDelayMs = 1500;
-/** How often the camera producer's byte count is read (media arrival and the idle timeout). */
-const mediaPollMs = 250;
 
 type Size = { width: number; height: number };
 
@@ -93,8 +92,9 @@ export class SketchProcessor {
   private readonly onClosed: ((reason: PipelineEndReason | undefined) => void)[] = [];
   private endReason: PipelineEndReason | undefined;
   private readonly watchdog = setInterval(() => this.checkStall(), 100);
-  private readonly mediaWatch = setInterval(() => void this.watchMedia(), mediaPollMs);
-  private media = { bytes: 0, lastAt: performance.now(), polling: false, decoderStarted: false };
+  /** The first RTP starts the decoder (ffmpeg listens before RTP reaches it: its tap's consumer
+   *  stays paused until it is ready, and a keyframe is asked for then); silence ends the pipeline. */
+  private readonly media: MediaArrival;
 
   private constructor(
     private readonly opts: ProcessorOptions,
@@ -123,6 +123,12 @@ export class SketchProcessor {
       spareDelayMs,
       retryMs: 1000,
     });
+    this.media = new MediaArrival(
+      opts.source,
+      opts.idleTimeoutMs ?? 10_000,
+      () => this.startDecoding(),
+      () => this.end("no-media"),
+    );
     opts.source.observer.once("close", () => void this.end("source-closed"));
   }
 
@@ -155,7 +161,7 @@ export class SketchProcessor {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.watchdog);
-      clearInterval(this.mediaWatch);
+      this.media.close();
       this.stopKeyFrames?.();
       const children = Promise.all([this.decoders.close(), this.encoders.close()]);
       this.output.close();
@@ -179,34 +185,7 @@ export class SketchProcessor {
     this.log.warn({ stderr: stderr.slice(-300) }, `live ${role} exited; its spare takes over`);
   }
 
-  /**
-   * Reads the camera producer's byte count: the first bytes start the decoder (ffmpeg listens before
-   * RTP reaches it: its tap's consumer stays paused until it is ready, and a keyframe is asked for
-   * then), and no new bytes for the idle timeout end the pipeline. A paused camera is not idle.
-   */
-  private async watchMedia(): Promise<void> {
-    if (this.media.polling || this.closing) return;
-    this.media.polling = true;
-    try {
-      const stats = await this.opts.source.getStats();
-      const bytes = stats.reduce((sum, s) => sum + (s.byteCount ?? 0), 0);
-      const now = performance.now();
-      if (bytes > this.media.bytes || this.opts.source.paused) {
-        this.media.bytes = bytes;
-        this.media.lastAt = now;
-        if (bytes > 0 && !this.media.decoderStarted) this.startDecoding();
-      } else if (now - this.media.lastAt > (this.opts.idleTimeoutMs ?? 10_000)) {
-        this.end("no-media");
-      }
-    } catch {
-      // The producer closed meanwhile; its close event ends the pipeline.
-    } finally {
-      this.media.polling = false;
-    }
-  }
-
   private startDecoding(): void {
-    this.media.decoderStarted = true;
     void this.decoders.use(this.decoderGeneration).then((decoder) => {
       if (!decoder && !this.closing) {
         this.log.error("the live decoder did not start; pipeline ends");
