@@ -6,7 +6,7 @@
 // encoder latency p50/p90, CPU per stage, and cameras refused by the pipeline limit.
 import { access } from "node:fs/promises";
 import { loadavg } from "node:os";
-import { loadConfig } from "../server/config/load.js";
+import { engineOptions } from "../server/config/engine-options.js";
 import { SketchEngine } from "../server/engine/index.js";
 import { runningFfmpegCount } from "../server/ffmpeg/ffmpeg.js";
 import { LiveAdmission } from "../server/live/live-admission.js";
@@ -18,6 +18,7 @@ import { Rooms } from "../server/media/rooms.js";
 import { WorkerPool } from "../server/media/worker-pool.js";
 import { modelPaths } from "../server/paths.js";
 import type { FrameTiming } from "../server/processing/sketch-processor.js";
+import { benchConfig } from "./bench-config.js";
 import { cpuPercent, sampleCpu, stages, threadIds } from "./capacity/cpu-usage.js";
 import { countFrames, type FrameCounter } from "./capacity/frame-counter.js";
 import { type SyntheticCamera, startSyntheticCamera } from "./capacity/synthetic-camera.js";
@@ -30,24 +31,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export default async function callBench(): Promise<BenchSection> {
   const log = createCliLogger();
-  const config = loadConfig(
-    {},
-    {
-      SKETCHCAST_MEDIASOUP_RTC_MIN_PORT: "53000",
-      SKETCHCAST_MEDIASOUP_RTC_MAX_PORT: "53999",
-      ...process.env,
-    },
-  );
+  const config = benchConfig(53000);
   await access(config.model ?? modelPaths.int8);
   const pool = await WorkerPool.create(config.mediasoup, log);
   const nodeThreads = threadIds();
-  const engine = await SketchEngine.create({
-    modelPath: config.model,
-    ep: config.ep,
-    threads: config.threads,
-    batch: config.batch,
-    logger: log,
-  });
+  const engine = await SketchEngine.create(engineOptions(config, log));
   let timings: FrameTiming[] = [];
   const rooms = new Rooms({
     pool,

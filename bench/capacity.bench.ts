@@ -5,13 +5,14 @@
 // decoder → encoder latency reaches 50 ms; the capacity is the last N that held.
 import { access } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
-import { loadConfig } from "../server/config/load.js";
+import { engineOptions } from "../server/config/engine-options.js";
 import type { BatchOptions } from "../server/engine/batch.js";
 import { SketchEngine } from "../server/engine/index.js";
 import { createCliLogger } from "../server/log.js";
 import { WorkerPool } from "../server/media/worker-pool.js";
 import { modelPaths } from "../server/paths.js";
 import { childProcesses } from "../test/helpers/processes.js";
+import { benchConfig } from "./bench-config.js";
 import { threadIds } from "./capacity/cpu-usage.js";
 import { findCapacity, maxP90Ms, minFps } from "./capacity/find-capacity.js";
 import type { BenchSection } from "./section.js";
@@ -38,16 +39,7 @@ const load = () =>
 
 export default async function capacityBench(): Promise<BenchSection> {
   const log = createCliLogger();
-  // The server's configuration (model, ep, threads, a mediasoup worker per core; SKETCHCAST_* may
-  // change them), by default on ports apart from a server that may be running on this box.
-  const config = loadConfig(
-    {},
-    {
-      SKETCHCAST_MEDIASOUP_RTC_MIN_PORT: "52000",
-      SKETCHCAST_MEDIASOUP_RTC_MAX_PORT: "52999",
-      ...process.env,
-    },
-  );
+  const config = benchConfig(52000);
   // A missing model fails here, clearly; the async call also starts libuv's thread pool before the
   // thread snapshot below, so its threads count as Node's, not the engine's.
   await access(config.model ?? modelPaths.int8);
@@ -60,13 +52,7 @@ export default async function capacityBench(): Promise<BenchSection> {
   let ep = config.ep;
   try {
     for (const v of variants) {
-      const engine = await SketchEngine.create({
-        modelPath: config.model,
-        ep: config.ep,
-        threads: config.threads,
-        batch: v.batch,
-        logger: log,
-      });
+      const engine = await SketchEngine.create({ ...engineOptions(config, log), batch: v.batch });
       ep = engine.ep;
       const { maxSize, maxWaitMs } = engine.batch;
       const label = `${ep}, ${maxSize > 1 ? `batch ≤ ${maxSize}, wait ≤ ${maxWaitMs} ms` : "unbatched"}`;

@@ -1,6 +1,7 @@
 // `sketchcast serve`: the engine, the HTTP/socket.io server and the features, and a graceful
 // shutdown on SIGTERM/SIGINT that ends all of them (features, sockets, HTTP, ffmpegs, ORT).
 import { pathToFileURL } from "node:url";
+import { engineOptions } from "./config/engine-options.js";
 import type { Config } from "./config/schema.js";
 import { SketchEngine } from "./engine/index.js";
 import { killAllFfmpeg } from "./ffmpeg/ffmpeg.js";
@@ -15,13 +16,7 @@ const features: Feature[] = [registerJobs, registerLive, registerFrames];
 
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
-  const engine = await SketchEngine.create({
-    modelPath: config.model,
-    ep: config.ep,
-    threads: config.threads,
-    batch: config.batch,
-    logger: log,
-  });
+  const engine = await SketchEngine.create(engineOptions(config, log));
   const server = await createServer(config, { engine, log });
   let stopping = false;
   const stop = async (why: string) => {

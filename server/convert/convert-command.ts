@@ -1,5 +1,7 @@
 // `sketchcast convert <input> <output> [--style …] [--detail …] [--temporal on|off] [--size WxH]`
 // plus the engine's config flags (--ep, --threads, --model).
+
+import { engineOptions } from "../config/engine-options.js";
 import { loadConfig } from "../config/load.js";
 import { SketchEngine, type StyleName, styleNames } from "../engine/index.js";
 import { createCliLogger } from "../log.js";
@@ -60,13 +62,7 @@ export async function convertCommand(positionals: string[], flags: Record<string
   const threadsGiven = flags.threads !== undefined || process.env.SKETCHCAST_THREADS !== undefined;
   const config = loadConfig(threadsGiven ? flags : { ...flags, threads: "1" });
   const logger = createCliLogger("warn");
-  const engine = await SketchEngine.create({
-    modelPath: config.model,
-    ep: config.ep,
-    threads: config.threads,
-    batch: config.batch,
-    logger,
-  });
+  const engine = await SketchEngine.create(engineOptions(config, logger));
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
