@@ -33,6 +33,11 @@ function queryControls(query: Record<string, string | undefined>) {
   return parsed.data;
 }
 
+/** `?probe=1` (the latency bench): the top band stays unsketched to carry frame numbers (probe-band.ts). */
+function queryProbe(query: Record<string, string | undefined>): boolean {
+  return /^(1|true|on)$/i.test(query.probe ?? "");
+}
+
 function publisherName(req: FastifyRequest): string {
   const given = displayName.safeParse((req.query as Record<string, unknown>).name);
   if (given.success) return given.data;
@@ -46,11 +51,12 @@ async function publish(
   transportId: string,
   plans: PublishPlan[],
   controls: ReturnType<typeof queryControls>,
+  probe: boolean,
 ) {
   for (const plan of plans) {
     if (!plan.producer) continue;
     const source = await peer.produce(transportId, plan.producer.kind, plan.producer.rtpParameters);
-    await room.publish(peer, source, { mode: "sketch", probe: false, controls });
+    await room.publish(peer, source, { mode: "sketch", probe, controls });
   }
 }
 
@@ -101,7 +107,7 @@ export function attachWhip(app: FastifyInstance, deps: WhipDeps): void {
           role: dtlsRoles(offer).remote,
           fingerprints: offer.fingerprints,
         });
-        await publish(room, peer, transport.id, plans, controls);
+        await publish(room, peer, transport.id, plans, controls, queryProbe(req.query));
         const session = sessions.add("whip", room, peer);
         // The camera's pipeline ending (silence, failure) ends the session: its peer is of no use.
         const ended = (p: Peer) => p === peer && peer.close();
