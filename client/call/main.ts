@@ -2,8 +2,9 @@
 // name) a small form asks for them and comes back here with both in the URL.
 import { displayName, roomName } from "../../server/signaling/socketio/messages.js";
 import { RequestRefusedError, ServerUnreachableError } from "../live/signaling.js";
-import { CameraError, listCameras, openCamera, openCameraAndMicrophone } from "../preview/camera.js";
-import { CallSession, type Controls, type Say } from "./call-session.js";
+import { wireSketchControls } from "../live/sketch-controls.js";
+import { CameraError, fillCameraSelect, openCamera, openCameraAndMicrophone } from "../preview/camera.js";
+import { CallSession, type Say } from "./call-session.js";
 import { randomRoomName } from "./room-name.js";
 import { TileGrid, type TileInfo } from "./tiles.js";
 
@@ -81,19 +82,11 @@ function wireButtons(call: CallSession): void {
     sound.hidden = true;
     void call.resumeSound();
   });
-  const controls = () =>
-    call
-      .setControls({
-        style: $<HTMLSelectElement>("style").value as Controls["style"],
-        detail: Number($<HTMLInputElement>("detail").value),
-        temporal: $<HTMLInputElement>("temporal").checked,
-      })
-      .catch(fail);
-  for (const id of ["style", "detail", "temporal"]) $(id).addEventListener("input", controls);
+  const controls = wireSketchControls((values) => call.setControls(values).catch(fail));
   // An unsketched camera has nothing to switch off or to draw differently.
   call.onSketched = (sketched) => {
-    for (const id of ["camera-off", "style", "detail", "temporal"])
-      $<HTMLInputElement>(id).disabled = !sketched;
+    camera.disabled = !sketched;
+    controls.setDisabled(!sketched);
   };
   // Calls are drawn at tile size so a small server keeps up with several cameras: say so.
   call.onSketchSize = (size) => {
@@ -102,17 +95,10 @@ function wireButtons(call: CallSession): void {
   $("leave").addEventListener("click", () => leave(call));
 }
 
-/** The camera picker: the cameras the browser lists (with labels once allowed), the one in use first. */
+/** The camera picker: the cameras the browser lists (with labels once allowed), the one in use selected. */
 async function wireCameraPicker(call: CallSession, current: MediaStreamTrack): Promise<void> {
   const select = $<HTMLSelectElement>("device");
-  const cameras = await listCameras();
-  const using = current.getSettings().deviceId;
-  select.replaceChildren(
-    ...cameras.map(
-      (c, i) => new Option(c.label || `Camera ${i + 1}`, c.deviceId, false, c.deviceId === using),
-    ),
-  );
-  select.disabled = cameras.length < 2;
+  select.disabled = (await fillCameraSelect(select, current)) < 2;
   select.addEventListener("change", async () => {
     try {
       await call.replaceCamera(await openCamera(360, select.value));

@@ -80,3 +80,18 @@ export async function openCameraAndMicrophone(
 export async function listCameras(): Promise<MediaDeviceInfo[]> {
   return (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
 }
+
+/** A camera picker's options: every camera, the one `current` uses selected. Returns how many. */
+export async function fillCameraSelect(
+  select: HTMLSelectElement,
+  current: MediaStreamTrack | undefined,
+): Promise<number> {
+  const using = current?.getSettings().deviceId;
+  const cameras = await listCameras();
+  select.replaceChildren(
+    ...cameras.map(
+      (d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === using),
+    ),
+  );
+  return cameras.length;
+}

@@ -1,4 +1,5 @@
-import { CameraError, listCameras, openCamera, type SizeChoice } from "./camera.js";
+import { wireSketchControls } from "../live/sketch-controls.js";
+import { CameraError, fillCameraSelect, openCamera, type SizeChoice } from "./camera.js";
 import { LiveSession } from "./live-session.js";
 import { StatsLine } from "./stats-line.js";
 
@@ -29,24 +30,11 @@ async function switchCamera(): Promise<void> {
 }
 
 async function fillCameraList(): Promise<void> {
-  const current = track?.getSettings().deviceId;
-  deviceSelect.replaceChildren(
-    ...(await listCameras()).map(
-      (d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === current),
-    ),
-  );
+  await fillCameraSelect(deviceSelect, track);
 }
 
 function wireControls(s: LiveSession): void {
-  const send = () =>
-    s
-      .setControls({
-        style: $<HTMLSelectElement>("style").value as "pencil" | "ink" | "charcoal",
-        detail: Number($<HTMLInputElement>("detail").value),
-        temporal: $<HTMLInputElement>("temporal").checked,
-      })
-      .catch((err: unknown) => say(String(err), true));
-  for (const id of ["style", "detail", "temporal"]) $(id).addEventListener("input", send);
+  wireSketchControls((values) => s.setControls(values).catch((err: unknown) => say(String(err), true)));
   $("view").addEventListener("input", (e) => {
     stage.className = `stage ${(e.target as HTMLSelectElement).value}`;
   });
