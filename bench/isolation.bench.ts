@@ -16,6 +16,7 @@ import { type Browser as Chromium, launchChromium } from "../test/helpers/chromi
 import { bearer, getJson, type JobView, uploadFile } from "../test/helpers/jobs.js";
 import { makeClip } from "../test/helpers/media.js";
 import { type RunningServer, removeDataDir, startServer } from "../test/helpers/server.js";
+import { runLatencyPage } from "./latency-page.js";
 import { type BenchSection, percentile } from "./section.js";
 
 const seconds = Number(process.env.ISOLATION_PHASE_SECONDS ?? 12);
@@ -27,25 +28,8 @@ function rssMb(pid: number): number {
   return line ? Math.round(Number(line[1]) / 1024) : Number.NaN;
 }
 
-async function liveWindow(browser: Chromium, server: RunningServer): Promise<LatencyResult> {
-  const page = await browser.context.newPage();
-  try {
-    await page.goto(`${server.url}/latency.html?mode=sketch&seconds=${seconds}`);
-    // Functions, not strings: the server's CSP forbids eval, which a string predicate needs.
-    type Results = { latencyResult?: LatencyResult; latencyError?: string };
-    await page.waitForFunction(
-      () => (window as Results).latencyResult || (window as Results).latencyError,
-      null,
-      {
-        timeout: (seconds + 60) * 1000,
-      },
-    );
-    const error = await page.evaluate(() => (window as Results).latencyError);
-    if (error) throw new Error(String(error));
-    return (await page.evaluate(() => (window as Results).latencyResult)) as LatencyResult;
-  } finally {
-    await page.close();
-  }
+function liveWindow(browser: Chromium, server: RunningServer): Promise<LatencyResult> {
+  return runLatencyPage(browser, server.url, "mode=sketch", seconds);
 }
 
 const jobView = async (server: RunningServer, id: string, key: string | undefined) =>

@@ -5,11 +5,11 @@
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import type { LatencyResult } from "../client/latency/main.js";
 import { clientDir } from "../server/paths.js";
 import { launchChromium } from "../test/helpers/chromium.js";
 import { removeDataDir, startServer } from "../test/helpers/server.js";
-import { type BenchSection, percentile } from "./section.js";
+import { latencyCells, runLatencyPage } from "./latency-page.js";
+import type { BenchSection } from "./section.js";
 
 const seconds = Number(process.env.LIVE_BENCH_SECONDS ?? 20);
 
@@ -21,30 +21,8 @@ export default async function liveBench(): Promise<BenchSection> {
   const rows: BenchSection["rows"] = [];
   try {
     for (const mode of ["passthrough", "sketch"] as const) {
-      const page = await browser.context.newPage();
-      await page.goto(`${server.url}/latency.html?mode=${mode}&seconds=${seconds}`);
-      // Functions, not strings: the pages' CSP forbids eval, which a string predicate needs.
-      type Results = { latencyResult?: LatencyResult; latencyError?: string };
-      await page.waitForFunction(
-        () => (window as Results).latencyResult || (window as Results).latencyError,
-        null,
-        {
-          timeout: (seconds + 60) * 1000,
-        },
-      );
-      const error = await page.evaluate(() => (window as Results).latencyError);
-      if (error) throw new Error(String(error));
-      const r = (await page.evaluate(() => (window as Results).latencyResult)) as LatencyResult;
-      await page.close();
-      const ok = r.latencies.length > 0;
-      rows.push({
-        pipeline: mode,
-        "fps received": Number(r.fps.toFixed(1)),
-        "p50 ms": ok ? Math.round(percentile(r.latencies, 50)) : "n/a",
-        "p90 ms": ok ? Math.round(percentile(r.latencies, 90)) : "n/a",
-        "frames read": r.latencies.length,
-        unreadable: r.unreadable,
-      });
+      const r = await runLatencyPage(browser, server.url, `mode=${mode}`, seconds);
+      rows.push({ pipeline: mode, ...latencyCells(r) });
     }
   } finally {
     await browser.close();

@@ -8,10 +8,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import type { LatencyResult } from "../client/latency/main.js";
 import { clientDir } from "../server/paths.js";
 import { launchChromium } from "../test/helpers/chromium.js";
 import { removeDataDir, startServer } from "../test/helpers/server.js";
+import { latencyCells, runLatencyPage } from "./latency-page.js";
 import { type BenchSection, percentile } from "./section.js";
 
 const seconds = Number(process.env.WHIP_BENCH_SECONDS ?? process.env.LIVE_BENCH_SECONDS ?? 20);
@@ -34,31 +34,11 @@ export default async function whipBench(): Promise<BenchSection> {
   const p50 = new Map<string, number>();
   try {
     for (const run of runs) {
-      const page = await browser.context.newPage();
-      await page.goto(`${server.url}/latency.html?${run.query}&seconds=${seconds}&token=${token}`);
-      // Functions, not strings: the pages' CSP forbids eval, which a string predicate needs.
-      type Results = { latencyResult?: LatencyResult; latencyError?: string };
-      await page.waitForFunction(
-        () => (window as Results).latencyResult || (window as Results).latencyError,
-        null,
-        { timeout: (seconds + 60) * 1000 },
-      );
-      const error = await page.evaluate(() => (window as Results).latencyError);
-      if (error) throw new Error(`${run.path} (${run.query}): ${error}`);
-      const r = (await page.evaluate(() => (window as Results).latencyResult)) as LatencyResult;
-      await page.close();
+      const r = await runLatencyPage(browser, server.url, `${run.query}&token=${token}`, seconds);
       const ok = r.latencies.length > 0;
       const codec = r.codec.replace(/^video\//, "");
       if (ok) p50.set(`${run.path} ${codec}`, percentile(r.latencies, 50));
-      rows.push({
-        path: run.path,
-        "codec up": codec,
-        "fps received": Number(r.fps.toFixed(1)),
-        "p50 ms": ok ? Math.round(percentile(r.latencies, 50)) : "n/a",
-        "p90 ms": ok ? Math.round(percentile(r.latencies, 90)) : "n/a",
-        "frames read": r.latencies.length,
-        unreadable: r.unreadable,
-      });
+      rows.push({ path: run.path, "codec up": codec, ...latencyCells(r) });
     }
   } finally {
     await browser.close();
