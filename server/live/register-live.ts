@@ -14,6 +14,8 @@ import { whipToken } from "./whip-token.js";
 
 /** The size call cameras are sketched at: tiles, so four cameras fit two cores (README, Calls). */
 export const callSketchSize = { width: 424, height: 240 };
+/** The most a WHIP publisher (OBS) is sketched at: its overlay fills a stream's frame. */
+export const whipSketchSize = { width: 1280, height: 720 };
 
 /**
  * Live video (the preview and calls): mediasoup workers, the rooms, `GET /api/live/session` (a
@@ -40,7 +42,7 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
   attachLiveNamespace(ctx.io, { rooms, tokens, admission, iceServers: turnIceServers(turn), log });
   const sessions = new HttpSessions();
   acceptSdpBodies(ctx.app);
-  attachWhip(ctx.app, { rooms, sessions, token: whipToken(ctx.config, log), log });
+  attachWhip(ctx.app, { rooms, sessions, token: whipToken(ctx.config, log), fit: whipSketchSize, log });
   attachWhep(ctx.app, { rooms, sessions, viewToken: ctx.config.viewToken, log });
   ctx.app.get("/api/live/session", async (req, reply) => {
     reply.header("cache-control", "no-store");

@@ -18,9 +18,11 @@ export interface ProcessingRequest {
   /** Show the input's top band unprocessed (the latency benchmark). */
   probe: boolean;
   controls?: { style?: "pencil" | "ink" | "charcoal"; detail?: number; temporal?: boolean };
+  /** Draw at most this size instead of the room's (a WHIP publisher: the overlay is full-screen). */
+  fit?: { width: number; height: number };
 }
 
-/** How a room makes the processor for a camera; `fit`: the room's sketch size, if it has one. */
+/** How a room makes the processor for a camera; `fit`: the request's or the room's sketch size, if any. */
 export type ProcessorFactory<P extends Processor> = (
   router: types.Router,
   source: types.Producer,

@@ -127,7 +127,7 @@ export class Room<P extends Processor = Processor> {
   async publish(peer: Peer, source: types.Producer, request: ProcessingRequest): Promise<RoomPublication> {
     if (source.kind === "audio") return this.add({ peer, producer: source, source, kind: "audio" });
     const processor = await this.options
-      .createProcessor(this.options.router, source, { ...request, fit: this.options.fit })
+      .createProcessor(this.options.router, source, { ...request, fit: request.fit ?? this.options.fit })
       .catch((err: unknown) => {
         source.close();
         throw err;

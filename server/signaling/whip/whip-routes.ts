@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "../../log.js";
 import type { Peer } from "../../media/peer.js";
+import type { ProcessingRequest } from "../../media/processor.js";
 import type { Room } from "../../media/room.js";
 import type { Rooms } from "../../media/rooms.js";
 import type { SketchProcessor } from "../../processing/sketch-processor.js";
@@ -15,6 +16,8 @@ export interface WhipDeps {
   rooms: Rooms<SketchProcessor>;
   sessions: HttpSessions;
   token: string;
+  /** The most a publisher is drawn at (not the room's call tile size). */
+  fit: { width: number; height: number };
   log: Logger;
 }
 
@@ -50,13 +53,12 @@ async function publish(
   peer: Peer,
   transportId: string,
   plans: PublishPlan[],
-  controls: ReturnType<typeof queryControls>,
-  probe: boolean,
+  request: Pick<ProcessingRequest, "controls" | "probe" | "fit">,
 ) {
   for (const plan of plans) {
     if (!plan.producer) continue;
     const source = await peer.produce(transportId, plan.producer.kind, plan.producer.rtpParameters);
-    await room.publish(peer, source, { mode: "sketch", probe, controls });
+    await room.publish(peer, source, { mode: "sketch", ...request });
   }
 }
 
@@ -107,7 +109,11 @@ export function attachWhip(app: FastifyInstance, deps: WhipDeps): void {
           role: dtlsRoles(offer).remote,
           fingerprints: offer.fingerprints,
         });
-        await publish(room, peer, transport.id, plans, controls, queryProbe(req.query));
+        await publish(room, peer, transport.id, plans, {
+          controls,
+          probe: queryProbe(req.query),
+          fit: deps.fit,
+        });
         const session = sessions.add("whip", room, peer);
         // The camera's pipeline ending (silence, failure) ends the session: its peer is of no use.
         const ended = (p: Peer) => p === peer && peer.close();
