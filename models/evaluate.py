@@ -1,9 +1,9 @@
-"""Evaluate the student against the teacher and temporal baselines; print a table, write JSON and
-the contact sheet.
+"""Evaluate the student against the teacher and temporal baselines; print a table, write JSON
+(the contact sheet is models/contact_sheet.py).
 
-    python3 models/evaluate.py                       # models/sketch.pt -> models/eval.json, contact_sheet.png
+    python3 models/evaluate.py                       # models/sketch.pt -> models/eval.json
     python3 models/evaluate.py --smoke --json X.json # seconds, procedural images, untrained net
-    python3 models/evaluate.py --int8 --json models/eval-int8.json --sheet ''   # the int8 model
+    python3 models/evaluate.py --int8 --json models/eval-int8.json   # the int8 model
 
 Metrics (all on 0..1 intensities):
 - stills: L1 and SSIM of the student (no previous frame) to the teacher, both on the clean photo, and
@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 import data
+import guards
 import teacher
 import temporal
 import video
@@ -168,7 +169,6 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ckpt", default=os.path.join(data.HERE, "sketch.pt"))
     p.add_argument("--json", default=os.path.join(data.HERE, "eval.json"))
-    p.add_argument("--sheet", default=os.path.join(data.HERE, "contact_sheet.png"))
     p.add_argument("--clips", type=int, default=8)
     p.add_argument("--frames", type=int, default=10)
     p.add_argument("--real-frames", type=int, default=60)
@@ -214,17 +214,33 @@ def evaluate(a, student, stills, size, t0):
         sel = [r for r in rows if r["style"] == s]
         out["stills"][s] = {"l1": float(np.mean([r["l1"] for r in sel])), "ssim": float(np.mean([r["ssim"] for r in sel]))}
     out["teacher_shift_l1"] = teacher_shift_l1([img for _, img in stills])
+    # the drawing guards (guards.py), per style: medians over the photos (blotches: the worst photo too)
+    g = {s: [] for s in STYLE_NAMES}
+    for e, img in stills:
+        h, w = img.shape[:2]
+        for s in range(3):
+            d = student(img, np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8), s)
+            g[STYLE_NAMES[s]].append((*guards.tone_shares(d), guards.edge_ink(img, d), guards.blotch_share(d)))
+    out["drawing"] = {s: {"near_white": float(np.median([v[0] for v in vals])),
+                          "mid_gray": float(np.median([v[1] for v in vals])),
+                          "edge_ink": float(np.nanmedian([v[2] for v in vals])),
+                          "blotch": float(np.median([v[3] for v in vals])), "blotch_max": float(max(v[3] for v in vals))}
+                      for s, vals in g.items()}
 
     # --- synthetic noisy clips (exact flow) and static flicker ---------------------------------
     bgs = [img for _, img in stills]
     syn = {k: [] for k in METHODS}
     flick = {k: [] for k in syn}
+    ghost, attach = [], {"student": [], "student_noprev": []}
     for i in range(a.clips):
         style = i % 3
         c = video.clip(rng, bgs[i % len(bgs)], bgs[(i + 1) % len(bgs)], a.frames, *size, speed=3.0, noise=0.6)
         res = run_methods(list(c["noisy"]), student, style)
         for k in syn:
             syn[k].append(warping_error(res[k], c["flow"], c["valid"]))
+        ghost.append(guards.ghosting(res["student"], res["student_noprev"], c["flow"]))
+        for k in attach:
+            attach[k].append(guards.attachment(res[k], c["flow"], c["valid"], c["clean"], remap))
         c = video.clip(rng, bgs[i % len(bgs)], None, a.frames, *size, static=True, noise=0.6)
         res = run_methods(list(c["noisy"]), student, style)
         for k in flick:
@@ -233,6 +249,8 @@ def evaluate(a, student, stills, size, t0):
     out["synthetic"] = {k: {"abs": float(np.mean([v[0] for v in syn[k]])), "sq": float(np.mean([v[1] for v in syn[k]]))}
                         for k in syn}
     out["flicker"] = {k: float(np.mean(v)) for k, v in flick.items()}
+    out["ghosting_on_off"] = {k: float(np.mean([x[k] for x in ghost])) for k in ("gradient", "darkness")}
+    out["attachment_true_vs_zero_flow"] = {k: float(np.mean(v)) for k, v in attach.items()}
     out["flicker_by_style"] = {k: {s: float(np.mean(v[i::3])) for i, s in enumerate(STYLE_NAMES) if v[i::3]}
                                for k, v in flick.items()}
     for key, speed in (("slow_pan", 0.3), ("pan", 3.0)):
@@ -271,6 +289,14 @@ def evaluate(a, student, stills, size, t0):
     for key, label in (("slow_pan", "slow pan (speed 0.3, < 1 px/frame)"), ("pan", "pan (speed 3, as above)")):
         print(f"{label}, L1 to the clean teacher over the last third: " +
               "  ".join(f"{k} {v:.4f}" for k, v in out[key].items()))
+    print("drawing (student, no previous frame; medians over the photos):")
+    for st, d in out["drawing"].items():
+        print(f"  {st:9s} near-white {d['near_white']:.2f}  mid-gray {d['mid_gray']:.2f}  edge ink {d['edge_ink']:.2f}  "
+              f"blotches {d['blotch']:.3f} (worst {d['blotch_max']:.3f})")
+    gh = out["ghosting_on_off"]
+    print(f"moving regions, temporal on / off: gradient {gh['gradient']:.3f}  darkness {gh['darkness']:.3f}")
+    print("texture attachment, high-pass warping error true / zero flow: " +
+          "  ".join(f"{k} {v:.3f}" for k, v in out["attachment_true_vs_zero_flow"].items()))
     by = out["flicker_by_style"]
     print("static flicker by style, student (teacher): " +
           "  ".join(f"{s} {v:.4f} ({by['teacher'][s]:.4f})" for s, v in by["student"].items()))
@@ -279,10 +305,7 @@ def evaluate(a, student, stills, size, t0):
         json.dump(out, f, indent=1)
     print(f"wrote {os.path.relpath(a.json)}")
 
-    if not a.smoke:
-        if a.sheet:
-            contact_sheet(stills, student, a.sheet)
-    else:
+    if a.smoke:
         # Determinism of the whole chain: the teacher on a clean still sequence never flickers,
         # and every metric is a finite intensity difference.
         frames = [stills[0][1]] * 3
@@ -292,31 +315,11 @@ def evaluate(a, student, stills, size, t0):
             list(out["teacher_shift_l1"].values())
         assert all(np.isfinite(v) and -1 <= v <= 1 for v in vals), vals
         assert out["flicker"]["teacher"] > 0, "sensor noise must make the per-frame teacher flicker"
+        # the guards tell a blotch from paper and a drawing's tone from a photo's
+        black, paper = np.zeros((64, 64), np.uint8), np.full((64, 64), 255, np.uint8)
+        assert guards.blotch_share(black) > 0.9 and guards.blotch_share(paper) == 0
+        assert guards.tone_shares(paper) == (1.0, 0.0) and guards.tone_shares(np.full((8, 8), 128, np.uint8)) == (0.0, 1.0)
         print("smoke ok")
-
-
-def contact_sheet(stills, student, path, width=256):
-    """input | teacher | student (pencil) for one image per category, then ink and charcoal."""
-    pick = {}
-    for e, img in stills:
-        pick.setdefault(e["category"], (e, img))
-    rows = []
-    for cat in ("portrait", "architecture", "landscape", "objects"):
-        e, img = pick[cat]
-        h, w = img.shape[:2]
-        blank, none = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8)
-        cells = [img, teacher.render(img, 0, 0.5), student(img, blank, none, 0)]
-        if cat in ("portrait", "architecture"):
-            cells += [student(img, blank, none, 1), student(img, blank, none, 2)]
-        cells = [cv2.resize(c if c.ndim == 3 else np.dstack([c] * 3), (width, int(h * width / w)),
-                            interpolation=cv2.INTER_AREA) for c in cells]
-        cells += [np.full_like(cells[0], 255)] * (5 - len(cells))
-        rows.append(np.concatenate(cells, 1))
-    sheet = np.concatenate(rows, 0)
-    cv2.putText(sheet, "input | teacher | student (pencil) | student ink | student charcoal", (8, 18),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.5, (200, 0, 0), 1, cv2.LINE_AA)
-    cv2.imwrite(path, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    print(f"wrote {os.path.relpath(path)} ({os.path.getsize(path) // 1024} KB)")
 
 
 if __name__ == "__main__":

@@ -195,6 +195,12 @@ def render(rgb, style="pencil", detail=0.5, coords=None):
     """RGB uint8 [H, W, 3] -> grayscale uint8 [H, W] drawing (255 = paper).
     coords: optional float32 [H, W, 2], each pixel's (x, y) in the object's/layer's own coordinates;
     the stroke textures are sampled there (None: the pixel grid)."""
+    return render_layers(rgb, style, detail, coords)[0]
+
+
+def render_layers(rgb, style="pencil", detail=0.5, coords=None):
+    """render()'s drawing and its contour layer (float32 0..1 line darkness, before the tone):
+    the part of the drawing that follows from the photo alone, wherever the strokes fall."""
     style = STYLES.index(style) if isinstance(style, str) else int(style)
     detail = float(np.clip(detail, 0, 1))
     h, w = rgb.shape[:2]
@@ -236,7 +242,7 @@ def render(rgb, style="pencil", detail=0.5, coords=None):
         tooth = 0.75 + 0.5 * _sample(_TOOTH, coords, 0.7)
         ink = 1 - (1 - np.clip((0.5 + 0.5 * darkness) * tooth * h1 * 1.6, 0, 1)) * (1 - 0.5 * smudge * tooth)
         out = (1 - 0.95 * line) * (1 - ink)
-    return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
+    return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8), line
 
 
 def colorize(gray, rgb, saturation=0.45):

@@ -31,6 +31,10 @@ import video
 from net import SketchNet
 
 
+LOSS = {"l1": 0.5, "ssim": 0.2, "tone": 1.0, "texture": 4.0, "lines": 2.0}  # fidelity weights (see fidelity())
+LINE_MASK = 0.3  # teacher line darkness from which a pixel counts as on a contour (the "lines" term)
+
+
 def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
     """One training clip as numpy arrays (everything the unroll needs)."""
     bg = photos[rng.integers(len(photos))]
@@ -39,7 +43,9 @@ def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
     c = video.clip(rng, bg, fg, frames, size, size, speed=rng.uniform(0.5, 6), static=static)
     style = int(rng.choice(3, p=[0.5, 0.25, 0.25]))
     detail = float(rng.uniform(0, 1))
-    target = np.stack([teacher.render(f, style, detail) for f in c["clean"]])
+    layers = [teacher.render_layers(f, style, detail) for f in c["clean"]]
+    target = np.stack([d for d, _ in layers])
+    lines = np.stack([line >= LINE_MASK for _, line in layers])
     rt_flow = np.zeros_like(c["flow"])
     rt_mask = np.zeros(c["valid"].shape, np.uint8)
     use_prev = np.zeros(frames, bool)
@@ -49,7 +55,7 @@ def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
             dis = temporal.dis_flow(grays[t], grays[t - 1])
             rt_flow[t], _, rt_mask[t], frac = temporal.runtime_mask(grays[t - 1], grays[t], dis)
             use_prev[t] = frac >= temporal.SCENE_CUT_FRACTION
-    return {"noisy": c["noisy"], "target": target, "rt_flow": rt_flow, "rt_mask": rt_mask, "use_prev": use_prev,
+    return {"noisy": c["noisy"], "target": target, "lines": lines, "rt_flow": rt_flow, "rt_mask": rt_mask, "use_prev": use_prev,
             "flow": c["flow"], "valid": c["valid"], "style": np.eye(3, dtype=np.float32)[style],
             "detail": np.float32([detail])}
 
@@ -90,6 +96,33 @@ def ssim(a, b, k=8):
     return (((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (va + vb + c2))).mean()
 
 
+def tone(x, k=4):
+    """Stroke density: the mean darkness of k x k blocks ([N,H,W,1] in 0..1 -> [N,1,H/k,W/k])."""
+    return F.avg_pool2d(x.permute(0, 3, 1, 2), k)
+
+
+def texture(x, k=8):
+    """Stroke energy and direction: the structure tensor (gx^2, gy^2, gx*gy) averaged over k x k
+    blocks. A gray wash has none; hatching has it along its strokes, wherever they lie exactly."""
+    x = x.permute(0, 3, 1, 2)
+    gx = (x[..., :-1, 1:] - x[..., :-1, :-1])
+    gy = (x[..., 1:, :-1] - x[..., :-1, :-1])
+    return F.avg_pool2d(F.pad(torch.cat([gx * gx, gy * gy, gx * gy], 1), (0, 1, 0, 1)), k)
+
+
+def fidelity(o, target, lines, w):
+    """Per-pixel L1 + SSIM pull toward the teacher's exact strokes; where the net cannot place a
+    stroke exactly, L1 alone pulls it toward the per-pixel median, which for sparse hatching is bare
+    paper, so tone (block darkness) and texture (block structure tensor) terms ask for strokes of
+    the teacher's density, crispness and direction wherever they are drawn. Contours follow from the
+    photo alone, so on them ("lines") a drawing lighter than the teacher's is penalised on its own,
+    one-sided: confident lines, and the hatching around them is left to the other terms."""
+    on_line = (F.relu(o - target) * lines).sum() / lines.sum().clamp(min=1)
+    return (w["l1"] * (o - target).abs().mean() + w["ssim"] * (1 - ssim(o, target))
+            + w["tone"] * (tone(o) - tone(target)).abs().mean() + w["texture"] * (texture(o) - texture(target)).abs().mean()
+            + w["lines"] * on_line)
+
+
 def unroll(net, b):
     """Losses of one batch of clips (see module docstring): fidelity, and temporal per clip [N]
     (each clip's mean over its valid pixels, so clips with little valid area weigh as much)."""
@@ -100,6 +133,7 @@ def unroll(net, b):
     for t in range(frames):
         frame = b["noisy"][:, t].float()
         target = b["target"][:, t].float().unsqueeze(-1) / 255
+        lines = b["lines"][:, t].float().unsqueeze(-1)
         if t == 0:
             prev, mask = torch.full((n, h, w, 1), 255.0), torch.zeros(n, h, w, 1)
         else:
@@ -109,7 +143,7 @@ def unroll(net, b):
             mask = b["rt_mask"][:, t].float().unsqueeze(-1)
         out = net(frame, prev, mask, b["style"], b["detail"])
         o = out / 255
-        fid = fid + (o - target).abs().mean() + 0.2 * (1 - ssim(o, target))
+        fid = fid + fidelity(o, target, lines, LOSS)
         if t > 0:
             valid = b["valid"][:, t].float().unsqueeze(-1)
             # gradients reach the previous output too: pulling each drawing towards its neighbours
