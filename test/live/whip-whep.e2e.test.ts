@@ -143,7 +143,7 @@ describe("WHIP in, overlay and WHEP out", () => {
     ).toBe(404);
   });
 
-  it("publishes over WHIP; the overlay shows moving ink on transparent paper; WHEP plays it; DELETE ends it", async () => {
+  it("publishes over WHIP; the overlay shows moving ink on transparent paper; WHEP plays it; DELETE ends it; the overlay picks up the next publisher", async () => {
     const before = new Set((await childProcesses(server.pid)).map((p) => p.pid));
     const publisher = await browser.context.newPage();
     await publisher.goto(site.url);
@@ -228,6 +228,17 @@ describe("WHIP in, overlay and WHEP out", () => {
     expect(
       (await fetch(resource, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status,
     ).toBe(404);
-    await Promise.all([publisher.close(), overlay.close(), viewer.close()]);
-  }, 180_000);
+    // … and shows the next one by itself, with no reload
+    const framesBefore = Number(await overlay.evaluate(() => document.body.dataset.frames ?? 0));
+    const again = await browser.context.newPage();
+    await again.goto(site.url);
+    const second = await publish(again, `${server.url}/whip/${room}`);
+    await overlay.waitForFunction(
+      (n) => document.body.dataset.state === "playing" && Number(document.body.dataset.frames) > n + 30,
+      framesBefore,
+      { timeout: 60_000 },
+    );
+    await fetch(second, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    await Promise.all([publisher.close(), again.close(), overlay.close(), viewer.close()]);
+  }, 240_000);
 });
