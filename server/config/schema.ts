@@ -116,6 +116,8 @@ export const configSchema = z
     frames: z
       .object({
         maxConnections: integer(1, 10_000, 8),
+        /** Frame sockets one client address may hold at once (then 503). */
+        connectionsPerAddress: integer(1, 10_000, 4),
         maxMessageBytes: byteSize(32 * 2 ** 20),
       })
       .prefault({}),

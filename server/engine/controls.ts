@@ -1,4 +1,6 @@
-// What a viewer can change per stream, between any two frames.
+// What a viewer can change per stream, between any two frames, and the one schema every front end
+// (socket.io, WHIP URLs, the frame API) validates a change with.
+import { z } from "zod";
 export const styleNames = ["pencil", "ink", "charcoal"] as const;
 export type StyleName = (typeof styleNames)[number];
 
@@ -18,3 +20,12 @@ export function checkControls(c: SketchControls): void {
     throw new RangeError(`unknown style "${c.style}": expected ${styleNames.join(", ")}`);
   if (!(c.detail >= 0 && c.detail <= 1)) throw new RangeError(`detail ${c.detail} is outside 0..1`);
 }
+
+/** A change to some of the controls, as a client sends it (unknown keys refused). */
+export const controlsPatch = z
+  .object({
+    style: z.enum(styleNames).optional(),
+    detail: z.number().min(0).max(1).optional(),
+    temporal: z.boolean().optional(),
+  })
+  .strict();

@@ -22,8 +22,7 @@
  * by a newer one. One frame is drawn at a time per connection; at most one more waits.
  */
 import { z } from "zod";
-import type { SketchControls } from "../engine/controls.js";
-import { controlsPatch } from "../signaling/socketio/messages.js";
+import { controlsPatch, type SketchControls } from "../engine/controls.js";
 
 export const framesPath = "/api/frames";
 export const protocolVersion = 1;

@@ -24,14 +24,17 @@ function refuseUpgrade(socket: Duplex, status: number, error: string): void {
 /**
  * The WebSocket frame API (frame-protocol.ts): `GET /api/frames` upgraded by `ws` on the same HTTP
  * server (socket.io keeps its own upgrades on /socket.io/), under the request guard's Host and
- * Origin rules, at most `frames.maxConnections` sockets, and a close hook that ends them all.
+ * Origin rules, at most `frames.maxConnections` sockets (`frames.connectionsPerAddress` per client
+ * address), and a close hook that ends them all.
  */
 export function registerFrames(ctx: ServerContext): void {
   const log = ctx.log.child({ feature: "frames" });
-  const { maxConnections, maxMessageBytes } = ctx.config.frames;
+  const { maxConnections, connectionsPerAddress, maxMessageBytes } = ctx.config.frames;
   const guard = requestGuard(ctx.config);
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(maxMessageBytes, headerBytes) });
   const connections = new Set<FrameConnection>();
+  /** Open and upgrading sockets per client address. */
+  const perAddress = new Map<string, number>();
   let upgrading = 0;
   let closing = false;
 
@@ -44,8 +47,29 @@ export function registerFrames(ctx: ServerContext): void {
     if (closing) return refuseUpgrade(socket, 503, "the server is shutting down");
     if (connections.size + upgrading >= maxConnections)
       return refuseUpgrade(socket, 503, `server full: ${maxConnections} frame connections are open`);
+    const address = req.socket.remoteAddress ?? "?";
+    const mine = perAddress.get(address) ?? 0;
+    if (mine >= connectionsPerAddress)
+      return refuseUpgrade(
+        socket,
+        503,
+        `too many frame connections from your address (${connectionsPerAddress})`,
+      );
+    perAddress.set(address, mine + 1);
+    const release = () => {
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n > 0) perAddress.set(address, n);
+      else perAddress.delete(address);
+    };
+    // An upgrade that never completes (the client went away) gives its slots back with the socket.
+    let upgraded = false;
+    socket.once("close", () => {
+      release();
+      if (!upgraded) upgrading--;
+    });
     upgrading++;
     wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
       upgrading--;
       let stream: ReturnType<typeof ctx.engine.createStream>;
       try {

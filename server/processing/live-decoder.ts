@@ -15,6 +15,10 @@ export class LiveDecoder {
     readonly process: FfmpegProcess,
   ) {}
 
+  /**
+   * The tap's port was free when it was picked but another process may bind it first (ffmpeg then
+   * exits with "Address already in use"); such a start is tried again on a new port, twice.
+   */
   static async start(
     router: types.Router,
     source: types.Producer,
@@ -22,6 +26,22 @@ export class LiveDecoder {
     /** The camera's resolution changed: this decoder's frames keep the old size (rtp-decoder.ts). */
     onSourceResized: (from: LiveDecoder) => void,
     fit?: { width: number; height: number },
+  ): Promise<LiveDecoder> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await LiveDecoder.startOnce(router, source, onFrame, onSourceResized, fit);
+      } catch (err) {
+        if (attempt >= 3 || !(err instanceof Error && /Address already in use/.test(err.message))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(
+    router: types.Router,
+    source: types.Producer,
+    onFrame: (frame: RgbFrame, from: LiveDecoder) => void,
+    onSourceResized: (from: LiveDecoder) => void,
+    fit: { width: number; height: number } | undefined,
   ): Promise<LiveDecoder> {
     const tap = await tapProducer(router, source);
     let self: LiveDecoder | undefined;

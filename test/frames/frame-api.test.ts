@@ -17,6 +17,7 @@ import { type RunningServer, removeDataDir, startServer } from "../helpers/serve
 const W = 320;
 const H = 180;
 const maxConnections = 4;
+const perAddress = 3;
 const maxMessageBytes = 1 << 20;
 let server: RunningServer;
 let clip: Uint8Array[];
@@ -37,8 +38,12 @@ interface Client {
 
 const open: WebSocket[] = [];
 
-async function connect(origin?: string): Promise<Client> {
-  const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/frames`, origin ? { origin } : {});
+/** `from`: the client's own address (any 127.x reaches the loopback server), to test per-address limits. */
+async function connect(origin?: string, from?: string): Promise<Client> {
+  const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/frames`, {
+    ...(origin ? { origin } : {}),
+    ...(from ? { localAddress: from } : {}),
+  });
   open.push(ws);
   const inbox: Received[] = [];
   const waiters: ((r: Received) => void)[] = [];
@@ -129,6 +134,7 @@ beforeAll(async () => {
     startServer({
       env: {
         SKETCHCAST_FRAMES_MAX_CONNECTIONS: String(maxConnections),
+        SKETCHCAST_FRAMES_CONNECTIONS_PER_ADDRESS: String(perAddress),
         SKETCHCAST_FRAMES_MAX_MESSAGE_BYTES: String(maxMessageBytes),
       },
     }),
@@ -305,9 +311,12 @@ test("a message above frames.maxMessageBytes closes that socket with 1009, not o
 }, 30_000);
 
 test("a cross-site Origin is refused, the page's own is not, and connections are capped", async () => {
-  const refused = (origin?: string) =>
+  const refused = (origin?: string, from?: string) =>
     new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/frames`, origin ? { origin } : {});
+      const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/frames`, {
+        ...(origin ? { origin } : {}),
+        ...(from ? { localAddress: from } : {}),
+      });
       ws.on("error", () => {}); // terminate() below aborts the handshake with one
       ws.once("unexpected-response", (_req, res) => {
         resolve(res.statusCode ?? 0);
@@ -319,8 +328,11 @@ test("a cross-site Origin is refused, the page's own is not, and connections are
   const same = await connect(server.url);
   expect(same.ws.readyState).toBe(WebSocket.OPEN);
 
-  for (let i = 1; i < maxConnections; i++) await connect();
+  // frames.connectionsPerAddress from one address, then frames.maxConnections in all
+  for (let i = 1; i < perAddress; i++) await connect();
   expect(await refused()).toBe(503);
+  for (let i = perAddress; i < maxConnections; i++) await connect(undefined, "127.0.0.2");
+  expect(await refused(undefined, "127.0.0.3")).toBe(503);
   same.ws.close();
   await same.closed;
   await new Promise((r) => setTimeout(r, 200));

@@ -3,7 +3,7 @@
 // packetization mode 1 + Opus without trickle, as OBS does; the overlay page shows its sketch as
 // ink on transparent pixels; a WHEP player on the other site receives the sketch; DELETE ends the
 // session and its ffmpegs; a wrong token gets 401 and a malformed offer 400, and the server stays up.
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -100,6 +100,7 @@ describe("WHIP in, overlay and WHEP out", () => {
     server = await startServer({ env: { SKETCHCAST_WHIP_TOKEN: token } });
     site = await thirdPartySite();
     browser = await launchChromium(fakeCameraArgs(clip));
+    await mkdir(shots, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {

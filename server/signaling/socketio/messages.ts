@@ -4,7 +4,7 @@
 // and then left to mediasoup, which rejects what it cannot use.
 import type { types } from "mediasoup";
 import { z } from "zod";
-import { styleNames } from "../../engine/controls.js";
+import { controlsPatch } from "../../engine/controls.js";
 import type { ErrorCode } from "../../media/request-error.js";
 import type { PipelineEndReason, PipelineStats } from "../../processing/sketch-processor.js";
 
@@ -51,14 +51,6 @@ const rtpCapabilities = z.object({
   codecs: z.array(record).max(64).optional(),
   headerExtensions: z.array(record).max(64).optional(),
 });
-
-export const controlsPatch = z
-  .object({
-    style: z.enum(styleNames).optional(),
-    detail: z.number().min(0).max(1).optional(),
-    temporal: z.boolean().optional(),
-  })
-  .strict();
 
 const target = z.object({ kind: z.enum(["producer", "consumer"]), id });
 

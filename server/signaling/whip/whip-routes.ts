@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { controlsPatch } from "../../engine/controls.js";
 import type { Logger } from "../../log.js";
 import type { Peer } from "../../media/peer.js";
 import type { ProcessingRequest } from "../../media/processor.js";
@@ -8,7 +9,7 @@ import type { SketchProcessor } from "../../processing/sketch-processor.js";
 import { type PublishPlan, publishPlan } from "../sdp/publish-mapping.js";
 import { answerSdp, dtlsRoles } from "../sdp/sdp-answer.js";
 import { parseOffer, SdpError } from "../sdp/sdp-offer.js";
-import { controlsPatch, displayName, roomName } from "../socketio/messages.js";
+import { displayName, roomName } from "../socketio/messages.js";
 import { bearer, cors, offerBody, preflight, sameToken, sendError } from "./http-sdp.js";
 import type { HttpSessions } from "./http-sessions.js";
 
