@@ -16,16 +16,13 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
+import guards  # noqa: E402
 import teacher  # noqa: E402
 
 CELL = 264  # width of one cell in the sheet
 # rows shown (the numbers cover all validation photos): Dune is the low-contrast one, Storm and fruits the dark ones
 ROWS = ("astronaut", "chelsea", "building", "Dune", "Storm", "fruits")
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "teacher_sheet.jpg")
-
-
-def tone_stats(gray):
-    return 100 * (gray >= 230).mean(), 100 * ((gray >= 60) & (gray <= 200)).mean()
 
 
 def main():
@@ -37,7 +34,7 @@ def main():
         for s in teacher.STYLES:
             t0 = time.perf_counter()
             g = teacher.render(img, s)
-            stats[s].append((*tone_stats(g), time.perf_counter() - t0))
+            stats[s].append((*(100 * v for v in guards.tone_shares(g)), time.perf_counter() - t0))
             cells.append(g)
         if not any(os.path.basename(e["file"]).startswith(r) for r in ROWS):
             continue
