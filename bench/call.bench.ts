@@ -10,6 +10,7 @@ import { engineOptions } from "../server/config/engine-options.js";
 import { SketchEngine } from "../server/engine/index.js";
 import { runningFfmpegCount } from "../server/ffmpeg/ffmpeg.js";
 import { LiveAdmission } from "../server/live/live-admission.js";
+import { liveSketchSize } from "../server/live/live-sketch-size.js";
 import { callSketchSize } from "../server/live/register-live.js";
 import { sketchProcessorFactory } from "../server/live/sketch-processor-factory.js";
 import { createCliLogger } from "../server/log.js";
@@ -45,6 +46,7 @@ export default async function callBench(): Promise<BenchSection> {
     createProcessor: sketchProcessorFactory({
       engine,
       admission: new LiveAdmission(config.live),
+      sketchSize: liveSketchSize(config.live.sketchSize, engine.ep),
       log,
       onFrameOut: (t) => timings.push(t),
     }),

@@ -8,6 +8,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { engineOptions } from "../server/config/engine-options.js";
 import type { BatchOptions } from "../server/engine/batch.js";
 import { SketchEngine } from "../server/engine/index.js";
+import { liveSketchSize } from "../server/live/live-sketch-size.js";
 import { createCliLogger } from "../server/log.js";
 import { WorkerPool } from "../server/media/worker-pool.js";
 import { modelPaths } from "../server/paths.js";
@@ -24,12 +25,14 @@ const maxStreams = Number(process.env.CAPACITY_MAX_STREAMS ?? 8);
 /**
  * Unbatched at both sizes; batched across streams at 360p, right after its unbatched run so both see
  * the same load. Batched: up to 4 frames a run, waiting up to 5 ms for the other streams' frames
- * (cameras are not in phase).
+ * (cameras are not in phase). 720p cameras as the server draws them by default (within
+ * live.sketchSize: 640x360 on cpu) and drawn at their own size.
  */
-const variants: { width: number; height: number; batch: BatchOptions }[] = [
+const variants: { width: number; height: number; batch: BatchOptions; drawnAtOwnSize?: true }[] = [
   { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 } },
   { width: 640, height: 360, batch: { maxSize: 4, maxWaitMs: 5 } },
   { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 } },
+  { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 }, drawnAtOwnSize: true },
 ];
 
 const load = () =>
@@ -62,6 +65,7 @@ export default async function capacityBench(): Promise<BenchSection> {
         label,
         width: v.width,
         height: v.height,
+        fit: v.drawnAtOwnSize ? undefined : liveSketchSize(config.live.sketchSize, engine.ep),
         maxStreams,
         warmupSeconds,
         windowSeconds,

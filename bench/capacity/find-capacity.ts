@@ -1,6 +1,7 @@
 // The search for one size and engine: N = 1, 2, … streams until a trial fails (or the cap), one
 // table row per trial.
 import type { SketchEngine } from "../../server/engine/index.js";
+import type { FrameSize } from "../../server/live/live-sketch-size.js";
 import type { Logger } from "../../server/log.js";
 import type { WorkerPool } from "../../server/media/worker-pool.js";
 import { bottleneck } from "./bottleneck.js";
@@ -17,6 +18,8 @@ export interface SearchOptions {
   label: string;
   width: number;
   height: number;
+  /** Cameras larger than this are drawn at this size (live.sketchSize); unset: at their own. */
+  fit: FrameSize | undefined;
   maxStreams: number;
   warmupSeconds: number;
   windowSeconds: number;
@@ -31,11 +34,13 @@ export async function findCapacity(
   o: SearchOptions,
 ): Promise<{ rows: Record<string, string | number>[]; summary: string }> {
   const rows: Record<string, string | number>[] = [];
-  const what = `${o.width}x${o.height}@30, ${o.label}`;
+  const shrunk = o.fit && (o.fit.width < o.width || o.fit.height < o.height);
+  const size = `${o.width}x${o.height}${shrunk ? ` drawn within ${o.fit?.width}x${o.fit?.height}` : ""}`;
+  const what = `${size}@30, ${o.label}`;
   for (let streams = 1; streams <= o.maxStreams; streams++) {
     const r = await runTrial({ ...o, streams });
     rows.push({
-      size: `${o.width}x${o.height}`,
+      size,
       engine: o.label,
       streams,
       "fps min": round(r.minFps),

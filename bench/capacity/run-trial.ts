@@ -3,6 +3,7 @@
 import type { types } from "mediasoup";
 import type { SketchEngine } from "../../server/engine/index.js";
 import { runningFfmpegCount } from "../../server/ffmpeg/ffmpeg.js";
+import type { FrameSize } from "../../server/live/live-sketch-size.js";
 import type { Logger } from "../../server/log.js";
 import type { WorkerPool } from "../../server/media/worker-pool.js";
 import { liveFramesDropped } from "../../server/processing/processing-metrics.js";
@@ -17,6 +18,7 @@ export interface TrialOptions {
   engine: SketchEngine;
   width: number;
   height: number;
+  fit: FrameSize | undefined;
   streams: number;
   warmupSeconds: number;
   windowSeconds: number;
@@ -69,6 +71,7 @@ async function startStream(o: TrialOptions, index: number, measuring: () => bool
     source: camera.producer,
     stream: o.engine.createStream(),
     probe: false,
+    fit: o.fit,
     log: o.log,
     onFrameOut: (t) => measuring() && timings.push(t),
   }).catch(async (err: unknown) => {

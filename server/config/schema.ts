@@ -56,6 +56,24 @@ function integerOrAuto(min: number, max: number) {
   return z.union([z.literal("auto"), n], { error }).default("auto");
 }
 
+/** "auto" (the code decides) or a frame size WIDTHxHEIGHT (each 16-4096), as { width, height }. */
+function frameSizeOrAuto() {
+  const error = "expected auto or a size WIDTHxHEIGHT, e.g. 640x360";
+  return z
+    .string({ error })
+    .transform((v, ctx) => {
+      if (v === "auto") return "auto" as const;
+      const m = /^(\d+)x(\d+)$/.exec(v);
+      const [width, height] = [Number(m?.[1]), Number(m?.[2])];
+      if (!m || ![width, height].every((n) => n >= 16 && n <= 4096)) {
+        ctx.addIssue({ code: "custom", message: error });
+        return z.NEVER;
+      }
+      return { width, height };
+    })
+    .default("auto");
+}
+
 export const configSchema = z
   .object({
     port: integer(1, 65535, 8080),
@@ -108,6 +126,8 @@ export const configSchema = z
         tokensPerMinute: integer(1, 100_000, 20),
         /** A pipeline whose camera sends nothing this long (and is not paused) ends. */
         idleTimeoutS: integer(1, 3600, 10),
+        /** The largest a live camera is drawn at (server/live/live-sketch-size.ts); "auto": by provider. */
+        sketchSize: frameSizeOrAuto(),
       })
       .prefault({}),
     // The WebSocket frame API (server/frames/): open sockets at once, and the largest message a

@@ -7,6 +7,7 @@ import { HttpSessions } from "../signaling/whip/http-sessions.js";
 import { attachWhep } from "../signaling/whip/whep-routes.js";
 import { attachWhip } from "../signaling/whip/whip-routes.js";
 import { LiveAdmission } from "./live-admission.js";
+import { liveSketchSize } from "./live-sketch-size.js";
 import { SessionTokens } from "./session-tokens.js";
 import { sketchProcessorFactory } from "./sketch-processor-factory.js";
 import { turnIceServers } from "./turn-credentials.js";
@@ -14,7 +15,7 @@ import { whipToken } from "./whip-token.js";
 
 /** The size call cameras are sketched at: tiles, so four cameras fit two cores (README, Calls). */
 export const callSketchSize = { width: 424, height: 240 };
-/** The most a WHIP publisher (OBS) is sketched at: its overlay fills a stream's frame. */
+/** The most a WHIP publisher (OBS) is sketched at, within live.sketchSize: its overlay fills a stream's frame. */
 export const whipSketchSize = { width: 1280, height: 720 };
 
 /**
@@ -37,7 +38,12 @@ export async function registerLive(ctx: ServerContext): Promise<void> {
       : { ip: "127.0.0.1" },
     maxPeers: ctx.config.roomMaxPeers,
     callFit: callSketchSize,
-    createProcessor: sketchProcessorFactory({ engine: ctx.engine, admission, log }),
+    createProcessor: sketchProcessorFactory({
+      engine: ctx.engine,
+      admission,
+      sketchSize: liveSketchSize(ctx.config.live.sketchSize, ctx.engine.ep),
+      log,
+    }),
   });
   attachLiveNamespace(ctx.io, { rooms, tokens, admission, iceServers: turnIceServers(turn), log });
   const sessions = new HttpSessions();

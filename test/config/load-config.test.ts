@@ -16,6 +16,7 @@ describe("loadConfig", () => {
     expect(c.mediasoup.announcedIp).toBeUndefined();
     expect(c.mediasoup.workerBin).toMatch(/\.deps\/mediasoup\/.*\/mediasoup-worker$/);
     expect(c.turn).toEqual({ urls: [], ttlS: 3600 });
+    expect(c.live.sketchSize).toBe("auto");
   });
 
   it("reads SKETCHCAST_* variables and flags, flags first", () => {
@@ -32,6 +33,10 @@ describe("loadConfig", () => {
     expect(c.uploadLimit).toBe(500e6);
     expect(c.turn.urls).toEqual(["turn:a:3478", "turns:b:5349"]);
     expect(c.mediasoup).toMatchObject({ workerBin: "/opt/w", announcedIp: "203.0.113.7" });
+    expect(loadConfig({ "live-sketch-size": "960x540" }, {}).live.sketchSize).toEqual({
+      width: 960,
+      height: 540,
+    });
   });
 
   it("takes an empty variable as unset, as compose files pass them", () => {
@@ -56,6 +61,10 @@ describe("loadConfig", () => {
     );
     expect(message({ ep: "tpu" })).toBe('invalid --ep "tpu": expected one of cpu, webgpu, cuda');
     expect(message({ "upload-limit": "lots" })).toMatch(/^invalid --upload-limit "lots": expected a size/);
+    expect(message({ "live-sketch-size": "big" })).toBe(
+      'invalid --live-sketch-size "big": expected auto or a size WIDTHxHEIGHT, e.g. 640x360',
+    );
+    expect(message({ "live-sketch-size": "8x8" })).toMatch(/^invalid --live-sketch-size "8x8"/);
     expect(message({ "mediasoup-rtc-min-port": "50000" })).toBe(
       'invalid --mediasoup-rtc-min-port "50000": rtc-min-port must not be above rtc-max-port',
     );

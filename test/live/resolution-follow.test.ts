@@ -1,7 +1,8 @@
 // The sketch follows the camera's resolution mid-stream, up and down: browsers change what they send
 // (they start small and ramp up, switch cameras, adapt to CPU and bandwidth), and the stream that
 // comes back must have the size that goes up, not the first size the server saw. The camera clip is
-// 1280x720; the page's 360p/720p choice asks the browser for 640x360 or 1280x720.
+// 1280x720; the page's 360p/720p choice asks the browser for 640x360 or 1280x720. A sketched camera
+// larger than live.sketchSize (640x360 on cpu) is drawn, and sent back, at that size.
 import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
 import { openLivePreview, pipelineStats } from "../helpers/live-preview.js";
@@ -67,3 +68,19 @@ test("the returned stream takes every size the camera sends, up and down", async
   expect(width(phases[2] as string), `phases ${phases}`).toBeLessThan(width(phases[1] as string));
   await page.close();
 }, 120_000);
+
+test("a sketched 1280x720 camera comes back drawn at live.sketchSize, 640x360 on cpu", async () => {
+  const page = await openLivePreview(rig.browser.context, rig.server.url, "sketch");
+  await page.selectOption("#size", "720");
+  const deadline = Date.now() + 30_000;
+  let now = await sizes(page);
+  // Browsers ramp the uplink up: wait for the full 1280x720 to go up, and for what comes back then.
+  while (!(now.up === "1280x720" && now.down === "640x360")) {
+    if (Date.now() > deadline) throw new Error(`sent ${now.up}, got back ${now.down}`);
+    await page.waitForTimeout(200);
+    now = await sizes(page);
+  }
+  const stats = (await pipelineStats(page)) as { width?: number; height?: number };
+  expect(`${stats.width}x${stats.height}`).toBe("640x360");
+  await page.close();
+}, 60_000);
