@@ -83,6 +83,11 @@ export class CallSession {
     await this.pauseProducer(this.link?.camera, off);
   }
 
+  /** The device id of the camera the producer sends now ("" before it sends). */
+  get cameraDeviceId(): string {
+    return this.link?.camera?.track?.getSettings().deviceId ?? "";
+  }
+
   /** Sends another camera (the picker): the same producer, so everyone's tile just changes picture. */
   async replaceCamera(track: MediaStreamTrack): Promise<void> {
     const old = this.media.video;

@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     tiles: (): TileInfo[] => grid.all().map((t) => t.info()),
     leave: () => {},
     state: () => message.textContent ?? "",
+    cameraDeviceId: () => "",
   };
   // For tests and scripts: who this page is in the call, and what its tiles show.
   (window as unknown as { sketchcastCall: typeof handle }).sketchcastCall = handle;
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
     grid.self(name.data);
     const call = new CallSession(room.data, name.data, media, grid, say);
     handle.leave = () => leave(call);
+    handle.cameraDeviceId = () => call.cameraDeviceId;
     Object.defineProperty(handle, "peerId", { get: () => call.peerId });
     wireButtons(call);
     void wireCameraPicker(call, media.video);

@@ -59,7 +59,8 @@ describe("models/ scripts (--smoke)", () => {
       expect(ev.stills.per_image.length).toBe(2 * 3);
       for (const style of ["pencil", "ink", "charcoal"]) {
         const d = ev.drawing[style];
-        for (const k of ["near_white", "mid_gray", "blotch"]) expect(d[k], `${style} ${k}`).toBeGreaterThanOrEqual(0);
+        for (const k of ["near_white", "mid_gray", "blotch"])
+          expect(d[k], `${style} ${k}`).toBeGreaterThanOrEqual(0);
       }
       expect(Number.isFinite(ev.ghosting_on_off.gradient)).toBe(true);
       expect(Number.isFinite(ev.attachment_true_vs_zero_flow.student)).toBe(true);
