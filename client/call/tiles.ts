@@ -89,7 +89,8 @@ export class Tile {
       const badge = this.badges.get("slow");
       if (badge) {
         badge.textContent = `slow: ${Math.round(fps)} fps`;
-        badge.title = "This camera reaches you at fewer frames a second: a busy server, a slow connection or a slow camera";
+        badge.title =
+          "This camera reaches you at fewer frames a second: a busy server, a slow connection or a slow camera";
         badge.hidden = !slow;
       }
     }, 2000);
