@@ -5,6 +5,7 @@
 // lands between its frames, never inside one; live streams' messages run before conversions'
 // (live-first.ts).
 import { parentPort, workerData } from "node:worker_threads";
+import { ArenaPeak } from "./arena-peak.js";
 import { gatherBatch, resolveBatchSize, runBatch } from "./batch.js";
 import { FrameStep } from "./frame-step.js";
 import { Inbox, type ProcessMessage, type Queued } from "./inbox.js";
@@ -39,15 +40,24 @@ port.on("message", (m: ToWorker) => {
   inbox.push(m);
 });
 
-const { session, ep } = await openSession(
-  init.model,
-  init.cpuModel,
-  init.ep,
-  init.threads,
-  init.stride,
-  init.styleCount,
-  (msg) => post({ type: "warn", msg }),
-);
+const open = (ep: WorkerInit["ep"]) =>
+  openSession(init.model, init.cpuModel, ep, init.threads, init.stride, init.styleCount, (msg) =>
+    post({ type: "warn", msg }),
+  );
+const opened = await open(init.ep);
+const ep = opened.ep;
+let session = opened.session;
+const arena = new ArenaPeak();
+
+/** Reopens the session when it holds memory for much larger frames than any open stream sends
+ *  (arena-peak.ts); on the provider in use, so a fallback is not tried again. */
+async function giveMemoryBack(): Promise<void> {
+  const sizes = [...streams.values()].map((step) => step.pixels);
+  if (!arena.worthReopening(sizes)) return;
+  await session.release();
+  session = (await open(ep)).session;
+  arena.reopened(sizes);
+}
 const gather = {
   maxSize: resolveBatchSize(init.batch.maxSize, ep),
   maxWaitMs: init.batch.maxWaitMs,
@@ -70,6 +80,7 @@ async function serve(): Promise<void> {
           post,
         );
         order.ran(m.width * m.height, performance.now() - started);
+        arena.ran(stepFor(m.stream).pixels);
         for (const { m: done } of batch) order.done(done.stream);
         break;
       }
@@ -80,6 +91,7 @@ async function serve(): Promise<void> {
         streams.get(m.stream)?.close();
         streams.delete(m.stream);
         order.closed(m.stream);
+        await giveMemoryBack();
         break;
       case "close":
         for (const step of streams.values()) step.close();

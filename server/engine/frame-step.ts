@@ -57,6 +57,11 @@ export class FrameStep {
     this.ahead = new FlowAhead(stride);
   }
 
+  /** Pixels of the stream's last frame as the network ran it (padded); 0 before its first. */
+  get pixels(): number {
+    return this.state ? this.state.pw * this.state.ph : 0;
+  }
+
   /** The padded size ("WxH", padding.ts paddedKey) of the stream's last frame. */
   get size(): string | undefined {
     return this.state && paddedKey(this.state.width, this.state.height, this.stride);
