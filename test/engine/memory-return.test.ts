@@ -30,7 +30,9 @@ test("the memory 1920x1080 frames took returns when their stream closes", async 
     await drawSmall(15);
     const after = rssMb();
     const grew = peak - before;
-    console.log(`rss: ${before.toFixed(0)} MB at 360p, ${peak.toFixed(0)} after 1080p, ${after.toFixed(0)} after`);
+    console.log(
+      `rss: ${before.toFixed(0)} MB at 360p, ${peak.toFixed(0)} after 1080p, ${after.toFixed(0)} after`,
+    );
     expect(grew, "1080p frames should have grown the process").toBeGreaterThan(60);
     expect(after - before).toBeLessThan(grew / 3);
   } finally {
