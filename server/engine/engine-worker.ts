@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ArenaPeak } from "./arena-peak.js";
 import { gatherBatch, resolveBatchSize, runBatch } from "./batch.js";
+import { releaseFreedMemory } from "./flow/temporal-warp.js";
 import { FrameStep } from "./frame-step.js";
 import { Inbox, type ProcessMessage, type Queued } from "./inbox.js";
 import { LiveFirst } from "./live-first.js";
@@ -57,6 +58,8 @@ async function giveMemoryBack(): Promise<void> {
   await session.release();
   session = (await open(ep)).session;
   arena.reopened(sizes);
+  // The old arena's blocks and the closed stream's flow buffers are free now, but still in the heaps.
+  releaseFreedMemory();
 }
 const gather = {
   maxSize: resolveBatchSize(init.batch.maxSize, ep),

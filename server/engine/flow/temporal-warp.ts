@@ -14,7 +14,10 @@ interface NativeTemporalWarp {
   close(): void;
 }
 
-type NativeModule = { TemporalWarp: new (width: number, height: number) => NativeTemporalWarp };
+type NativeModule = {
+  TemporalWarp: new (width: number, height: number) => NativeTemporalWarp;
+  releaseFreedMemory(): boolean;
+};
 
 const ADDON = join("server", "engine", "flow", "native", "build", "Release", "temporal_warp.node");
 
@@ -28,6 +31,13 @@ function loadNative(): NativeModule {
   if (!existsSync(path)) throw new Error(`temporal-warp: ${ADDON} is missing; run \`npm run build:native\``);
   native = createRequire(import.meta.url)(path) as NativeModule;
   return native;
+}
+
+/** Gives the free pages of the process's heaps back to the OS (glibc's malloc_trim; native/
+ *  release_memory.cc): after a large frame's buffers are freed, the heaps keep them otherwise. In the
+ *  addon because it is the project's one native module. */
+export function releaseFreedMemory(): boolean {
+  return loadNative().releaseFreedMemory();
 }
 
 /**

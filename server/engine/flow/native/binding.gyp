@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "temporal_warp",
-      "sources": ["temporal_warp.cc"],
+      "sources": ["temporal_warp.cc", "release_memory.cc"],
       # Debian's opencv4.pc ships only with libopencv-dev, which pulls in every OpenCV module;
       # libopencv-video-dev (plus the core and imgproc -dev packages it depends on) is all this needs.
       # node-addon-api goes in as an include dir rather than a gyp dependency: the dependency makes

@@ -552,10 +552,18 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       inside_;
 };
 
+}  // namespace
+
+// release_memory.cc
+Napi::Value ReleaseFreedMemory(const Napi::CallbackInfo& info);
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // One OpenCV thread: the box has two cores and onnxruntime already runs two intra-op threads per
   // inference; an OpenCV pool would contend with them for a ~2x gain on a few-ms stage at best.
   cv::setNumThreads(1);
+  exports.Set("releaseFreedMemory", Napi::Function::New(env, ReleaseFreedMemory, "releaseFreedMemory"));
   return TemporalWarp::Init(env, exports);
 }
 
