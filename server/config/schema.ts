@@ -115,7 +115,7 @@ export const configSchema = z
     roomMaxPeers: integer(1, 64, 6),
     // What strangers can make the live side do (server/live/live-admission.ts): a pipeline is one
     // sketched camera (a decoder, the model, an encoder). A 2-core box sketches 4 call tiles at
-    // 25 fps and 6 at 20 (npm run bench -- call); frames beyond what it draws are dropped, so more
+    // 30 fps and 6 at 26 (npm run bench -- call); frames beyond what it draws are dropped, so more
     // pipelines lower everyone's frame rate, never add latency.
     live: z
       .object({
