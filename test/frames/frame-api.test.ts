@@ -4,13 +4,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
 import { spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
-import {
-  type ClientMessage,
-  decodeFrame,
-  encodeFrame,
-  type FrameHeader,
-  type ServerMessage,
-} from "../../server/frames/frame-protocol.js";
+import { encodeFrame, type FrameHeader } from "../../server/frames/frame-protocol.js";
+import { connectFrames, nextSketch, nextText, terminateFrameSockets } from "../helpers/frame-socket.js";
 import { lavfiFrames } from "../helpers/frames.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
@@ -24,73 +19,9 @@ let clip: Uint8Array[];
 let png0: Uint8Array;
 let jpeg0: Uint8Array;
 
-type Received =
-  | { kind: "text"; message: ServerMessage }
-  | { kind: "frame"; header: FrameHeader; payload: Uint8Array };
-
-interface Client {
-  ws: WebSocket;
-  next(timeoutMs?: number): Promise<Received>;
-  send(message: ClientMessage | string): void;
-  frame(header: Omit<FrameHeader, "width" | "height"> & Partial<FrameHeader>, payload: Uint8Array): void;
-  closed: Promise<number>;
-}
-
-const open: WebSocket[] = [];
-
-/** `from`: the client's own address (any 127.x reaches the loopback server), to test per-address limits. */
-async function connect(origin?: string, from?: string): Promise<Client> {
-  const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/frames`, {
-    ...(origin ? { origin } : {}),
-    ...(from ? { localAddress: from } : {}),
-  });
-  open.push(ws);
-  const inbox: Received[] = [];
-  const waiters: ((r: Received) => void)[] = [];
-  ws.on("message", (data: Buffer, isBinary) => {
-    const r: Received = isBinary
-      ? { kind: "frame", ...decodeFrame(new Uint8Array(data)) }
-      : { kind: "text", message: JSON.parse(data.toString("utf8")) as ServerMessage };
-    const w = waiters.shift();
-    if (w) w(r);
-    else inbox.push(r);
-  });
-  const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-  });
-  return {
-    ws,
-    closed,
-    next: (timeoutMs = 30_000) => {
-      const r = inbox.shift();
-      if (r) return Promise.resolve(r);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error("no message from the server")), timeoutMs);
-        waiters.push((m) => {
-          clearTimeout(t);
-          resolve(m);
-        });
-      });
-    },
-    send: (m) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
-    frame: (h, payload) => ws.send(encodeFrame({ width: 0, height: 0, ...h }, payload)),
-  };
-}
-
-/** The next message, which must be a sketch; returns its header and payload. */
-async function sketch(c: Client) {
-  const r = await c.next();
-  if (r.kind !== "frame") throw new Error(`expected a sketch, got ${JSON.stringify(r.message)}`);
-  return r;
-}
-
-async function text(c: Client): Promise<ServerMessage> {
-  const r = await c.next();
-  if (r.kind !== "text") throw new Error(`expected a text message, got a ${r.header.format} frame`);
-  return r.message;
-}
+const connect = (origin?: string, from?: string) => connectFrames(server.url, origin, from);
+const sketch = nextSketch;
+const text = nextText;
 
 /** Runs ffmpeg on `input` (stdin) and returns its stdout. */
 async function ffmpeg(args: string[], input: Uint8Array): Promise<Uint8Array> {
@@ -145,7 +76,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterEach(async () => {
-  for (const ws of open.splice(0)) ws.terminate();
+  terminateFrameSockets();
   await new Promise((r) => setTimeout(r, 200)); // the server sees the sockets go
 });
 
@@ -342,10 +273,13 @@ test("a cross-site Origin is refused, the page's own is not, and connections are
 
 test("socket.io's own WebSocket upgrades still work beside the frame API", async () => {
   const ws = new WebSocket(`${server.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
-  open.push(ws);
-  const first = await new Promise<string>((resolve, reject) => {
-    ws.once("message", (data: Buffer) => resolve(data.toString("utf8")));
-    ws.once("error", reject);
-  });
-  expect(first).toMatch(/^0\{"sid":/); // engine.io's open packet
+  try {
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once("message", (data: Buffer) => resolve(data.toString("utf8")));
+      ws.once("error", reject);
+    });
+    expect(first).toMatch(/^0\{"sid":/); // engine.io's open packet
+  } finally {
+    ws.terminate();
+  }
 }, 30_000);

@@ -91,3 +91,8 @@ export function grayToRgb(gray: Uint8Array): Uint8Array {
   }
   return out;
 }
+
+/** outPrev / outMask buffers of junk, so that a test sees every output pixel written. */
+export function junkOutputs(width: number, height: number) {
+  return { prev: new Uint8Array(width * height).fill(7), mask: new Uint8Array(width * height).fill(7) };
+}
