@@ -1,6 +1,6 @@
 // When to reopen the session to give memory back. ONNX Runtime's CPU arena keeps the buffers of the
 // largest frame a session has run for the session's whole life: after one 1080p conversion the
-// process stayed ~120 MB above its size before it, while live streams went on at 360p. Reopening a
+// process stayed ≈ 170 MB above its size before it, while live streams went on at 360p. Reopening a
 // session takes ~15 ms (model and warm-up), so the worker does it when a stream closes and what the
 // session has run is more than twice the largest frame any open stream still sends.
 export class ArenaPeak {

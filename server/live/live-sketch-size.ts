@@ -1,6 +1,6 @@
 // How large a live camera is drawn. The network's cost grows with the pixels it draws: on two CPU
 // cores a 1280x720 frame's step (≈ 35 ms) does not fit 30 fps even for one stream, while 640x360
-// leaves room for several (README, Capacity). So on cpu a larger camera is scaled down to 640x360
+// leaves room for several (README, Performance). So on cpu a larger camera is scaled down to 640x360
 // before drawing and its sketch is sent at that size (the viewer's player scales it up, as it would
 // an upscaled stream, without the encoder spending CPU on pixels that carry nothing new); a GPU
 // draws up to 1280x720. Call tiles and WHIP publishers have their own sizes; the smaller one wins.
