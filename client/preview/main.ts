@@ -52,7 +52,12 @@ function showStats(s: LiveSession): void {
   setInterval(async () => {
     const v = await stats.sample().catch(() => undefined);
     if (!v) return;
-    statsLine.textContent = `${v.fps.toFixed(1)} fps received · ${v.width}×${v.height} · latency ≈ ${Math.round(v.latencyMs)} ms (estimate)`;
+    // A camera larger than the server draws live video (640×360 on a CPU server) comes back smaller.
+    const size =
+      v.sentWidth > v.width
+        ? `${v.width}×${v.height} drawn from ${v.sentWidth}×${v.sentHeight}`
+        : `${v.width}×${v.height}`;
+    statsLine.textContent = `${v.fps.toFixed(1)} fps received · ${size} · latency ≈ ${Math.round(v.latencyMs)} ms (estimate)`;
     // For tests and scripts: the same figures, machine-readable.
     statsLine.dataset.fps = v.fps.toFixed(2);
     statsLine.dataset.framesDecoded = String(v.framesDecoded);

@@ -22,6 +22,9 @@ export interface StatsSample {
   latencyMs: number;
   width: number;
   height: number;
+  /** What the camera sends now (the server may draw it smaller: live.sketchSize). */
+  sentWidth: number;
+  sentHeight: number;
   framesDecoded: number;
 }
 
@@ -78,6 +81,8 @@ export class StatsLine {
       latencyMs,
       width: down.frameWidth ?? 0,
       height: down.frameHeight ?? 0,
+      sentWidth: up.frameWidth ?? 0,
+      sentHeight: up.frameHeight ?? 0,
       framesDecoded: now.framesDecoded,
     };
   }

@@ -82,5 +82,9 @@ test("a sketched 1280x720 camera comes back drawn at live.sketchSize, 640x360 on
   }
   const stats = (await pipelineStats(page)) as { width?: number; height?: number };
   expect(`${stats.width}x${stats.height}`).toBe("640x360");
+  // The page says so.
+  await expect
+    .poll(() => page.evaluate(() => document.getElementById("stats")?.textContent ?? ""), { timeout: 5000 })
+    .toContain("640×360 drawn from 1280×720");
   await page.close();
 }, 60_000);
