@@ -88,6 +88,22 @@ export class CallSession {
     return this.link?.camera?.track?.getSettings().deviceId ?? "";
   }
 
+  /** Whether the camera's frames are being encoded (checked over `ms`): a camera whose frames WebRTC
+   *  cannot encode (a depth or infrared one) freezes the picture for everyone. True while camera off. */
+  async cameraEncodes(ms = 1500): Promise<boolean> {
+    const producer = this.link?.camera;
+    if (!producer || this.cameraOff) return true;
+    const encoded = async () => {
+      let n = 0;
+      for (const s of (await producer.getStats()).values())
+        if (s.type === "outbound-rtp") n += s.framesEncoded ?? 0;
+      return n;
+    };
+    const before = await encoded();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return (await encoded()) > before;
+  }
+
   /** Sends another camera (the picker): the same producer, so everyone's tile just changes picture. */
   async replaceCamera(track: MediaStreamTrack): Promise<void> {
     const old = this.media.video;

@@ -99,9 +99,20 @@ function wireButtons(call: CallSession): void {
 async function wireCameraPicker(call: CallSession, current: MediaStreamTrack): Promise<void> {
   const select = $<HTMLSelectElement>("device");
   select.disabled = (await fillCameraSelect(select, current)) < 2;
+  let using = select.value;
   select.addEventListener("change", async () => {
     try {
       await call.replaceCamera(await openCamera(360, select.value));
+      if (!(await call.cameraEncodes())) {
+        await call.replaceCamera(await openCamera(360, using));
+        select.value = using;
+        say(
+          "That camera gives no picture a call can send (a depth or infrared camera?): back to the previous one.",
+          "bad",
+        );
+        return;
+      }
+      using = select.value;
     } catch (err) {
       say(err instanceof Error ? err.message : String(err), "bad");
     }

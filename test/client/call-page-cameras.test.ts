@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openCall, peerId, tiles, waitForTiles } from "../helpers/call-page.js";
+import { openCall, pageMessage, peerId, tiles, waitForTiles } from "../helpers/call-page.js";
 import { type Browser, launchChromium } from "../helpers/chromium.js";
 import { buildClient } from "../helpers/client-build.js";
 import { fakeCameraArgs, makeFakeCamera } from "../helpers/fake-camera.js";
@@ -78,7 +78,7 @@ describe("call page cameras", () => {
     await Promise.all([alice.close(), bob.close()]);
   }, 120_000);
 
-  it("switches to another camera in place: the others' tile of it keeps playing, no rejoin", async () => {
+  it("switches to another camera in place (the others' tile keeps playing, no rejoin) and refuses a depth camera", async () => {
     const watcher = await launch(fakeCameraArgs(smoothClip));
     // Chromium's generated fake cameras (no file: a file replaces every fake device with one). The
     // second of them is a 16-bit depth camera that WebRTC cannot encode; the third is an ordinary one.
@@ -122,6 +122,20 @@ describe("call page cameras", () => {
     );
     const others = (await tiles(dave)).filter((t) => !t.self);
     expect(others.map((t) => [t.name, t.peerId])).toEqual([["Carol", carolId]]);
+
+    // The depth camera gives WebRTC nothing to encode: the page goes back to the camera before and says why.
+    const depth = picker.options.find((o) => o.label === "fake_device_1")?.id as string;
+    await carol.selectOption("#device", depth);
+    await expect.poll(() => pageMessage(carol), { timeout: 15_000 }).toMatch(/no picture a call can send/);
+    expect(await cameraInUse()).toBe(other);
+    expect(await carol.evaluate(() => (document.getElementById("device") as HTMLSelectElement).value)).toBe(
+      other,
+    );
+    const then = await frames();
+    await dave.waitForTimeout(3000);
+    expect(await frames(), "Carol's tile stopped after the depth camera was refused").toBeGreaterThan(
+      then + 20,
+    );
     await Promise.all([carol.close(), dave.close()]);
   }, 120_000);
 });
