@@ -99,20 +99,17 @@ function wireButtons(call: CallSession): void {
 async function wireCameraPicker(call: CallSession, current: MediaStreamTrack): Promise<void> {
   const select = $<HTMLSelectElement>("device");
   select.disabled = (await fillCameraSelect(select, current)) < 2;
-  let using = select.value;
   select.addEventListener("change", async () => {
+    const previous = call.cameraDeviceId;
     try {
       await call.replaceCamera(await openCamera(360, select.value));
-      if (!(await call.cameraEncodes())) {
-        await call.replaceCamera(await openCamera(360, using));
-        select.value = using;
-        say(
-          "That camera gives no picture a call can send (a depth or infrared camera?): back to the previous one.",
-          "bad",
-        );
-        return;
-      }
-      using = select.value;
+      if (await call.cameraEncodes()) return;
+      await call.replaceCamera(await openCamera(360, previous));
+      select.value = previous;
+      say(
+        "That camera gives no picture a call can send (a depth or infrared camera?): back to the previous one.",
+        "bad",
+      );
     } catch (err) {
       say(err instanceof Error ? err.message : String(err), "bad");
     }
