@@ -3,6 +3,7 @@
 // self-view), follow the room's events, and after a lost connection join again with backoff.
 import type { types } from "mediasoup-client";
 import type { Request, Responses } from "../../server/signaling/socketio/messages.js";
+import { cameraEncodes } from "../live/camera-encodes.js";
 import { LiveConnection, RequestRefusedError, ServerUnreachableError } from "../live/signaling.js";
 import { RemoteStreams } from "./remote-streams.js";
 import type { TileGrid } from "./tiles.js";
@@ -88,20 +89,10 @@ export class CallSession {
     return this.link?.camera?.track?.getSettings().deviceId ?? "";
   }
 
-  /** Whether the camera's frames are being encoded (checked over `ms`): a camera whose frames WebRTC
-   *  cannot encode (a depth or infrared one) freezes the picture for everyone. True while camera off. */
-  async cameraEncodes(ms = 1500): Promise<boolean> {
+  /** Whether the camera's frames are being encoded (camera-encodes.ts); true while the camera is off. */
+  async cameraEncodes(): Promise<boolean> {
     const producer = this.link?.camera;
-    if (!producer || this.cameraOff) return true;
-    const encoded = async () => {
-      let n = 0;
-      for (const s of (await producer.getStats()).values())
-        if (s.type === "outbound-rtp") n += s.framesEncoded ?? 0;
-      return n;
-    };
-    const before = await encoded();
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return (await encoded()) > before;
+    return !producer || this.cameraOff || cameraEncodes(producer);
   }
 
   /** Sends another camera (the picker): the same producer, so everyone's tile just changes picture. */

@@ -1,6 +1,7 @@
 // The call page: `/call.html?room=<name>&name=<display name>` joins a room; without a room (or a
 // name) a small form asks for them and comes back here with both in the URL.
 import { displayName, roomName } from "../../server/signaling/socketio/messages.js";
+import { unencodableCamera } from "../live/camera-encodes.js";
 import { RequestRefusedError, ServerUnreachableError } from "../live/signaling.js";
 import { wireSketchControls } from "../live/sketch-controls.js";
 import { CameraError, fillCameraSelect, openCamera, openCameraAndMicrophone } from "../preview/camera.js";
@@ -106,10 +107,7 @@ async function wireCameraPicker(call: CallSession, current: MediaStreamTrack): P
       if (await call.cameraEncodes()) return;
       await call.replaceCamera(await openCamera(360, previous));
       select.value = previous;
-      say(
-        "That camera gives no picture a call can send (a depth or infrared camera?): back to the previous one.",
-        "bad",
-      );
+      say(unencodableCamera, "bad");
     } catch (err) {
       say(err instanceof Error ? err.message : String(err), "bad");
     }

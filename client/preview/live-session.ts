@@ -2,6 +2,7 @@
 // up the send transport and its sketch coming back on the receive transport.
 import type { types } from "mediasoup-client";
 import type { PipelineEndReason, Request, Responses } from "../../server/signaling/socketio/messages.js";
+import { cameraEncodes } from "../live/camera-encodes.js";
 import { LiveConnection } from "../live/signaling.js";
 
 export { RequestRefusedError, ServerUnreachableError } from "../live/signaling.js";
@@ -49,6 +50,11 @@ export class LiveSession {
   }
 
   /** Swaps the camera (another device or size) without renegotiating. */
+  /** Whether the camera's frames are being encoded (camera-encodes.ts). */
+  cameraEncodes(): Promise<boolean> {
+    return this.producer ? cameraEncodes(this.producer) : Promise.resolve(true);
+  }
+
   async replaceTrack(track: MediaStreamTrack): Promise<void> {
     await this.producer?.replaceTrack({ track });
   }

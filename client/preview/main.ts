@@ -1,3 +1,4 @@
+import { unencodableCamera } from "../live/camera-encodes.js";
 import { wireSketchControls } from "../live/sketch-controls.js";
 import { CameraError, fillCameraSelect, openCamera, type SizeChoice } from "./camera.js";
 import { LiveSession } from "./live-session.js";
@@ -21,12 +22,22 @@ function say(text: string, bad = false): void {
 let session: LiveSession | undefined;
 let track: MediaStreamTrack | undefined;
 
-async function switchCamera(): Promise<void> {
-  const next = await openCamera(Number(sizeSelect.value) as SizeChoice, deviceSelect.value || undefined);
+async function useCamera(deviceId: string | undefined): Promise<void> {
+  const next = await openCamera(Number(sizeSelect.value) as SizeChoice, deviceId);
   await session?.replaceTrack(next);
   track?.stop();
   track = next;
   cameraVideo.srcObject = new MediaStream([next]);
+}
+
+/** The picked camera and size; back to the previous camera if WebRTC cannot encode the new one's frames. */
+async function switchCamera(): Promise<void> {
+  const previous = track?.getSettings().deviceId;
+  await useCamera(deviceSelect.value || undefined);
+  if (!session || !previous || (await session.cameraEncodes())) return;
+  deviceSelect.value = previous;
+  await useCamera(previous);
+  say(unencodableCamera, true);
 }
 
 async function fillCameraList(): Promise<void> {

@@ -126,7 +126,9 @@ describe("call page cameras", () => {
     // The depth camera gives WebRTC nothing to encode: the page goes back to the camera before and says why.
     const depth = picker.options.find((o) => o.label === "fake_device_1")?.id as string;
     await carol.selectOption("#device", depth);
-    await expect.poll(() => pageMessage(carol), { timeout: 15_000 }).toMatch(/no picture a call can send/);
+    await expect
+      .poll(() => pageMessage(carol), { timeout: 15_000 })
+      .toMatch(/no picture the browser can send/);
     expect(await cameraInUse()).toBe(other);
     expect(await carol.evaluate(() => (document.getElementById("device") as HTMLSelectElement).value)).toBe(
       other,
