@@ -7,15 +7,19 @@ import type { types } from "mediasoup-client";
 export const unencodableCamera =
   "That camera gives no picture the browser can send (a depth or infrared camera?): back to the previous one.";
 
-/** True when the producer encoded at least one frame within `ms`. */
-export async function cameraEncodes(producer: types.Producer, ms = 1500): Promise<boolean> {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True when the producer encoded a frame within `ms`, counted from `settleMs` after a track switch:
+ *  right after one the encoder may still be finishing frames of the track before. */
+export async function cameraEncodes(producer: types.Producer, settleMs = 500, ms = 1500): Promise<boolean> {
   const encoded = async () => {
     let n = 0;
     for (const s of (await producer.getStats()).values())
       if (s.type === "outbound-rtp") n += s.framesEncoded ?? 0;
     return n;
   };
+  await sleep(settleMs);
   const before = await encoded();
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(ms);
   return (await encoded()) > before;
 }
