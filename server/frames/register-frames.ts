@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { requestGuard } from "../http/request-guard.js";
 import type { ServerContext } from "../http/server.js";
+import { ConnectionLimit } from "../net/connection-limit.js";
 import { FrameConnection } from "./frame-connection.js";
 import { framesPath, headerBytes } from "./frame-protocol.js";
 
@@ -33,9 +34,8 @@ export function registerFrames(ctx: ServerContext): void {
   const guard = requestGuard(ctx.config);
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(maxMessageBytes, headerBytes) });
   const connections = new Set<FrameConnection>();
-  /** Open and upgrading sockets per client address. */
-  const perAddress = new Map<string, number>();
-  let upgrading = 0;
+  /** Sockets from the start of their upgrade until they close. */
+  const limit = new ConnectionLimit(maxConnections, connectionsPerAddress);
   let closing = false;
 
   ctx.app.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -45,32 +45,19 @@ export function registerFrames(ctx: ServerContext): void {
     const refusal = guard.check(req.headers, true);
     if (refusal) return refuseUpgrade(socket, refusal.status, refusal.error);
     if (closing) return refuseUpgrade(socket, 503, "the server is shutting down");
-    if (connections.size + upgrading >= maxConnections)
-      return refuseUpgrade(socket, 503, `server full: ${maxConnections} frame connections are open`);
     const address = req.socket.remoteAddress ?? "?";
-    const mine = perAddress.get(address) ?? 0;
-    if (mine >= connectionsPerAddress)
+    const hit = limit.refusal(address);
+    if (hit === "total")
+      return refuseUpgrade(socket, 503, `server full: ${maxConnections} frame connections are open`);
+    if (hit === "address")
       return refuseUpgrade(
         socket,
         503,
         `too many frame connections from your address (${connectionsPerAddress})`,
       );
-    perAddress.set(address, mine + 1);
-    const release = () => {
-      const n = (perAddress.get(address) ?? 1) - 1;
-      if (n > 0) perAddress.set(address, n);
-      else perAddress.delete(address);
-    };
-    // An upgrade that never completes (the client went away) gives its slots back with the socket.
-    let upgraded = false;
-    socket.once("close", () => {
-      release();
-      if (!upgraded) upgrading--;
-    });
-    upgrading++;
+    // Also an upgrade that never completes (the client went away) gives its slot back with the socket.
+    socket.once("close", limit.take(address));
     wss.handleUpgrade(req, socket, head, (ws) => {
-      upgraded = true;
-      upgrading--;
       let stream: ReturnType<typeof ctx.engine.createStream>;
       try {
         stream = ctx.engine.createStream();

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.js";
 import { RequestError } from "../media/request-error.js";
+import { ConnectionLimit, clientKey } from "../net/connection-limit.js";
 
 type Limits = Config["live"];
 
@@ -9,13 +10,14 @@ type Limits = Config["live"];
  * function, which the taker's owner calls exactly once when the thing ends.
  */
 export class LiveAdmission {
-  private connections = 0;
   private pipelines = 0;
-  private readonly perAddress = new Map<string, number>();
+  private readonly connections: ConnectionLimit;
   /** Per address: the times (ms) of the tokens issued in the last minute, oldest first. */
   private readonly tokenTimes = new Map<string, number[]>();
 
-  constructor(readonly limits: Limits) {}
+  constructor(readonly limits: Limits) {
+    this.connections = new ConnectionLimit(limits.maxConnections, limits.connectionsPerAddress);
+  }
 
   /** Seconds until `address` may take another token, or 0 when it may now. */
   tokenRetryAfterS(rawAddress: string, now = Date.now()): number {
@@ -38,27 +40,18 @@ export class LiveAdmission {
   }
 
   /** Why a new connection would be refused now, or undefined when there is room. */
-  connectionRefusal(rawAddress: string): string | undefined {
-    const address = clientKey(rawAddress);
-    if (this.connections >= this.limits.maxConnections)
-      return `server full: ${this.limits.maxConnections} live connections are open`;
-    if ((this.perAddress.get(address) ?? 0) >= this.limits.connectionsPerAddress)
+  connectionRefusal(address: string): string | undefined {
+    const hit = this.connections.refusal(address);
+    if (hit === "total") return `server full: ${this.limits.maxConnections} live connections are open`;
+    if (hit === "address")
       return `server full: ${this.limits.connectionsPerAddress} live connections from your address are open`;
     return undefined;
   }
 
-  takeConnection(rawAddress: string): () => void {
-    const address = clientKey(rawAddress);
+  takeConnection(address: string): () => void {
     const refusal = this.connectionRefusal(address);
     if (refusal) throw new RequestError("server-full", refusal);
-    this.connections++;
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
-    return once(() => {
-      this.connections--;
-      const n = (this.perAddress.get(address) ?? 1) - 1;
-      if (n > 0) this.perAddress.set(address, n);
-      else this.perAddress.delete(address);
-    });
+    return this.connections.take(address);
   }
 
   takePipeline(): () => void {
@@ -70,11 +63,6 @@ export class LiveAdmission {
     this.pipelines++;
     return once(() => void this.pipelines--);
   }
-}
-
-/** The same client reads as "::ffff:1.2.3.4" on one socket and "1.2.3.4" on another. */
-function clientKey(address: string): string {
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
 function once(fn: () => void): () => void {
