@@ -4,8 +4,8 @@
 // refused (422) by the default job limits — and, on a second server with the pixel-rate limit
 // raised, live beside the 8K conversion actually running. Per phase: live fps and its ratio to the
 // same server's unloaded phase, glass-to-glass p50/p90, the conversion's fps and the server's RSS
-// (VmRSS, the Node process: engine worker included, ffmpegs not) before, at most during, and after
-// the job. Needs the built client (npm run build:client).
+// (VmRSS of its Node processes: the server with its engine worker, plus the job's conversion process
+// while it runs; ffmpegs not) before, at most during, and after the job. Needs the built client (npm run build:client).
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { clientDir } from "../server/paths.js";
 import { type Browser as Chromium, launchChromium } from "../test/helpers/chromium.js";
 import { bearer, getJson, type JobView, uploadFile } from "../test/helpers/jobs.js";
 import { makeClip } from "../test/helpers/media.js";
+import { descendants } from "../test/helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../test/helpers/server.js";
 import { runLatencyPage } from "./latency-page.js";
 import { type BenchSection, percentile } from "./section.js";
@@ -23,9 +24,22 @@ const seconds = Number(process.env.ISOLATION_PHASE_SECONDS ?? 12);
 const settleMs = 3000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);
-  return line ? Math.round(Number(line[1]) / 1024) : Number.NaN;
+function processRssKb(pid: number): number {
+  const status = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      return ""; // ended meanwhile
+    }
+  })();
+  return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0);
+}
+
+/** The server's and its conversion processes' resident size. */
+async function rssMb(pid: number): Promise<number> {
+  const jobs = (await descendants(pid)).filter((p) => p.name === "node");
+  const kb = [pid, ...jobs.map((p) => p.pid)].reduce((sum, p) => sum + processRssKb(p), 0);
+  return Math.round(kb / 1024);
 }
 
 function liveWindow(browser: Chromium, server: RunningServer): Promise<LatencyResult> {
@@ -43,7 +57,7 @@ async function phase(
   clip: string | undefined,
   unloadedFps: number | undefined,
 ): Promise<Record<string, string | number>> {
-  const rssBefore = rssMb(server.pid);
+  const rssBefore = await rssMb(server.pid);
   let id: string | undefined;
   let key: string | undefined;
   if (clip) {
@@ -53,8 +67,8 @@ async function phase(
     while ((await jobView(server, id, key)).state === "queued") await sleep(100);
   }
   let rssPeak = rssBefore;
-  const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, rssMb(server.pid));
+  const sampler = setInterval(async () => {
+    rssPeak = Math.max(rssPeak, await rssMb(server.pid));
   }, 250);
   const t0 = performance.now();
   const framesBefore = id ? (await jobView(server, id, key)).progress.frames : 0;
@@ -76,7 +90,7 @@ async function phase(
     "job state at end": end?.state ?? "",
     "RSS before MB": rssBefore,
     "RSS peak MB": rssPeak,
-    [`RSS +${settleMs / 1000} s after MB`]: rssMb(server.pid),
+    [`RSS +${settleMs / 1000} s after MB`]: await rssMb(server.pid),
   };
 }
 

@@ -37,8 +37,6 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Called at most every 250 ms, and for the last frame. */
   onProgress?: (p: ConvertProgress) => void;
-  /** The ffmpegs' nice value: the server runs jobs' at 10, so live streams' ffmpegs go first. */
-  niceness?: number;
 }
 
 export interface ConvertResult {
@@ -69,17 +67,12 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
   const stop = new AbortController();
   const onAbort = () => stop.abort(o.signal?.reason);
   o.signal?.addEventListener("abort", onAbort, { once: true });
-  const stream = engine.createStream(
-    { style: o.style, detail: o.detail, temporal: o.temporal },
-    inFlight,
-    "batch",
-  );
+  const stream = engine.createStream({ style: o.style, detail: o.detail, temporal: o.temporal }, inFlight);
   const decoder = decodeFile(info, {
     width,
     height,
     scale: o.size !== undefined,
     signal: stop.signal,
-    niceness: o.niceness,
   });
   const encoder = new FileEncoder({
     output,
@@ -89,7 +82,6 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
     frameRate: info.video.frameRate,
     audioFrom: info.audio ? { path: o.input, demuxer: info.demuxer, codec: info.audio.codec } : undefined,
     signal: stop.signal,
-    niceness: o.niceness,
   });
   const started = performance.now();
   let frames = 0;

@@ -21,8 +21,6 @@ export interface DecodeOptions {
   /** Frames decoded ahead of the consumer (bounded read-ahead). Default 4. */
   ahead?: number;
   signal?: AbortSignal;
-  /** ffmpeg's nice value (background conversions); default: normal. */
-  niceness?: number;
 }
 
 /** Decoder threads: each holds frames in flight, so more threads means more memory per job. */
@@ -48,7 +46,7 @@ export function decodeFile(input: Pick<MediaInfo, "path" | "demuxer">, o: Decode
         "rgb24",
         "pipe:1",
       ],
-      { name: "decode", signal: o.signal, fds, niceness: o.niceness },
+      { name: "decode", signal: o.signal, fds },
     ),
   );
   ffmpeg.stdin.end();

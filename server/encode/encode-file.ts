@@ -17,8 +17,6 @@ export interface EncodeOptions {
   /** Frames buffered towards ffmpeg before write() waits for it. Default 4. */
   behind?: number;
   signal?: AbortSignal;
-  /** ffmpeg's nice value (background conversions); default: normal. */
-  niceness?: number;
 }
 
 export class FileEncoder {
@@ -50,7 +48,7 @@ export class FileEncoder {
           "-y",
           o.output,
         ],
-        { name: "encode", signal: o.signal, fds, niceness: o.niceness },
+        { name: "encode", signal: o.signal, fds },
       );
     this.ffmpeg = audio && o.audioFrom ? withInputFile(o.audioFrom.path, spawn) : spawn([]);
     this.ffmpeg.stdout.resume();

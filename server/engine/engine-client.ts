@@ -11,7 +11,6 @@ import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.js";
 import type { ExecutionProvider } from "./execution-provider.js";
 import type { StepControls } from "./frame-step.js";
-import type { Priority } from "./live-first.js";
 import { batchSize } from "./metrics.js";
 import type { FrameReply, FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -36,7 +35,6 @@ export interface FrameRequest extends StepControls {
   frame: Uint8Array;
   width: number;
   height: number;
-  priority: Priority;
 }
 
 export class EngineClient {

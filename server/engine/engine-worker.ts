@@ -2,15 +2,14 @@
 // per-frame step off the main thread (why one worker: engine-client.ts). Messages are handled in
 // arrival order, one at a time, except that a batch (batch.ts) takes queued frames of other streams
 // ahead of their turn; a stream's own messages keep their order (inbox.ts), so its reset or close
-// lands between its frames, never inside one; live streams' messages run before conversions'
-// (live-first.ts).
+// lands between its frames, never inside one. Conversion jobs run in processes of their own
+// (server/jobs/conversion-process.ts), so this worker's streams are all live or on demand.
 import { parentPort, workerData } from "node:worker_threads";
 import { ArenaPeak } from "./arena-peak.js";
 import { gatherBatch, resolveBatchSize, runBatch } from "./batch.js";
 import { releaseFreedMemory } from "./flow/temporal-warp.js";
 import { FrameStep } from "./frame-step.js";
 import { Inbox, type ProcessMessage, type Queued } from "./inbox.js";
-import { LiveFirst } from "./live-first.js";
 import { openSession } from "./session.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -33,9 +32,7 @@ function stepFor(stream: number): FrameStep {
 // A frame's flow starts as it arrives, and a reset of the flow lands between the same frames as the
 // reset message; both run ahead of the inbox (flow-ahead.ts).
 const inbox = new Inbox();
-const order = new LiveFirst();
 port.on("message", (m: ToWorker) => {
-  if (m.type === "process") order.arrived(m.stream, m.priority);
   if (m.type === "process") stepFor(m.stream).ahead.start(m.id, new Uint8Array(m.frame), m.width, m.height);
   if (m.type === "reset") streams.get(m.stream)?.ahead.reset();
   inbox.push(m);
@@ -71,20 +68,17 @@ const gather = {
 
 async function serve(): Promise<void> {
   for (;;) {
-    const q = await inbox.take(order);
+    const q = await inbox.take();
     const m = q.m;
     switch (m.type) {
       case "process": {
         const batch = await gatherBatch(inbox, q as Queued<ProcessMessage>, gather);
-        const started = performance.now();
         await runBatch(
           session,
           batch.map(({ m }) => ({ m, step: stepFor(m.stream) })),
           post,
         );
-        order.ran(m.width * m.height, performance.now() - started);
         arena.ran(stepFor(m.stream).pixels);
-        for (const { m: done } of batch) order.done(done.stream);
         break;
       }
       case "reset":
@@ -93,7 +87,6 @@ async function serve(): Promise<void> {
       case "close-stream":
         streams.get(m.stream)?.close();
         streams.delete(m.stream);
-        order.closed(m.stream);
         await giveMemoryBack();
         break;
       case "close":

@@ -2,8 +2,6 @@
 // share one batched run. A stream's messages keep their order (a reset or close lands between its
 // frames, and a stream's next frame needs the drawing of the one before), so a frame joins a batch
 // only when nothing of its stream is queued ahead of it; other streams' messages may be overtaken.
-// take() serves live streams first (live-first.ts).
-import type { LiveFirst } from "./live-first.js";
 import type { ToWorker } from "./worker-protocol.js";
 
 export type ProcessMessage = Extract<ToWorker, { type: "process" }>;
@@ -23,16 +21,12 @@ export class Inbox {
     this.wake?.();
   }
 
-  /** The oldest message of a live stream; else the oldest message, when it is not a conversion
-   *  frame that `order` holds back; else waits (for an arrival, or as long as `order` says). */
-  async take(order: LiveFirst): Promise<Queued> {
+  /** The oldest message, once there is one. */
+  async take(): Promise<Queued> {
     for (;;) {
-      const live = this.items.findIndex((q) => q.m.type !== "close" && order.isLive(q.m.stream));
-      if (live >= 0) return this.items.splice(live, 1)[0] as Queued;
-      const first = this.items[0];
-      const wait = first?.m.type === "process" ? order.batchDelay(first.m.width * first.m.height) : 0;
-      if (first && wait <= 0) return this.items.shift() as Queued;
-      await this.arrival(first ? wait : Number.POSITIVE_INFINITY);
+      const first = this.items.shift();
+      if (first) return first;
+      await this.arrival(Number.POSITIVE_INFINITY);
     }
   }
 

@@ -2,6 +2,5 @@
 export type { SketchControls, StyleName } from "./controls.js";
 export { defaultControls, styleNames } from "./controls.js";
 export { frameSizeProblem, maxFramePixels, maxFrameSide } from "./frame-limits.js";
-export type { Priority } from "./live-first.js";
 export { SketchEngine, type SketchEngineOptions } from "./sketch-engine.js";
 export { FrameSizeError, SketchStream } from "./sketch-stream.js";

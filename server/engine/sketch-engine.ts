@@ -7,7 +7,6 @@ import type { BatchOptions } from "./batch.js";
 import { type SketchControls, type StyleName, styleNames } from "./controls.js";
 import { EngineClient } from "./engine-client.js";
 import type { ExecutionProvider } from "./execution-provider.js";
-import type { Priority } from "./live-first.js";
 import { activeEp } from "./metrics.js";
 import { readModelMetadata } from "./model-metadata.js";
 import { SketchStream } from "./sketch-stream.js";
@@ -73,13 +72,8 @@ export class SketchEngine {
   }
 
   /** `maxInFlight` > 1 lets a caller that wants every frame (file conversion) send the next frames
-   *  while one runs, so the worker never waits for the caller's round trip; live streams keep 1.
-   *  `priority` "batch" (file conversions) runs only in the time live streams leave (live-first.ts). */
-  createStream(
-    controls: Partial<SketchControls> = {},
-    maxInFlight = 1,
-    priority: Priority = "live",
-  ): SketchStream {
+   *  while one runs, so the worker never waits for the caller's round trip; live streams keep 1. */
+  createStream(controls: Partial<SketchControls> = {}, maxInFlight = 1): SketchStream {
     if (this.closed) throw new Error("sketch engine is closed");
     const stream = new SketchStream(
       this,
@@ -87,7 +81,6 @@ export class SketchEngine {
       controls,
       () => this.streams.delete(stream),
       maxInFlight,
-      priority,
     );
     this.streams.add(stream);
     return stream;

@@ -5,7 +5,6 @@
 import { checkControls, defaultControls, type SketchControls } from "./controls.js";
 import type { EngineClient } from "./engine-client.js";
 import { frameSizeProblem } from "./frame-limits.js";
-import type { Priority } from "./live-first.js";
 import { frameMs, framesProcessed, sceneCuts } from "./metrics.js";
 import type { SketchEngine } from "./sketch-engine.js";
 
@@ -29,8 +28,6 @@ export class SketchStream {
     private readonly onClose: () => void,
     /** How many frames may be in flight at once (see SketchEngine.createStream). */
     private readonly maxInFlight = 1,
-    /** live: runs before any conversion frame; batch: only in the time live streams leave. */
-    private readonly priority: Priority = "live",
   ) {
     const given = Object.entries(controls).filter(([, v]) => v !== undefined);
     this.controls = { ...defaultControls, ...Object.fromEntries(given) };
@@ -66,7 +63,6 @@ export class SketchStream {
         style,
         detail: controls.detail,
         temporal: controls.temporal,
-        priority: this.priority,
       });
       if (this.closed) throw new Error("sketch stream is closed");
       if (done.sceneCut) {

@@ -3,7 +3,6 @@
 import type { BatchOptions } from "./batch.js";
 import type { ExecutionProvider } from "./execution-provider.js";
 import type { StepControls } from "./frame-step.js";
-import type { Priority } from "./live-first.js";
 
 export interface WorkerInit {
   /** The model for `ep`, and the one to run if the session ends up on cpu (often the same bytes). */
@@ -25,7 +24,6 @@ export type ToWorker =
       frame: ArrayBuffer;
       width: number;
       height: number;
-      priority: Priority;
     } & StepControls)
   | { type: "reset"; stream: number }
   | { type: "close-stream"; stream: number }

@@ -17,7 +17,6 @@
  * probe.ts runs ffprobe through the same registry (spawnFfprobe).
  */
 import { type ChildProcessByStdio, spawn } from "node:child_process";
-import { setPriority } from "node:os";
 import type { Readable, Writable } from "node:stream";
 
 export interface SpawnOptions {
@@ -31,8 +30,6 @@ export interface SpawnOptions {
   fds?: number[];
   /** Called with each complete line ffmpeg writes to stderr (for what only its log tells). */
   onStderrLine?: (line: string) => void;
-  /** The child's nice value (0 normal … 19 only when nothing else runs); default: this process's. */
-  niceness?: number;
 }
 
 export class FfmpegError extends Error {
@@ -73,13 +70,6 @@ export class FfmpegProcess {
     this.child = spawn(program, [...global, ...args], {
       stdio: ["pipe", "pipe", "pipe", ...(options.fds ?? [])],
     }) as ChildProcessByStdio<Writable, Readable, Readable>;
-    if (options.niceness !== undefined && this.child.pid !== undefined) {
-      try {
-        setPriority(this.child.pid, options.niceness);
-      } catch {
-        // Not allowed here (a container without CAP_SYS_NICE may refuse): it runs at normal priority.
-      }
-    }
     this.stdin = this.child.stdin;
     this.stdout = this.child.stdout;
     // A dead ffmpeg makes writes fail with EPIPE; that surfaces through wait(), not as a crash.

@@ -1,7 +1,8 @@
-// After a large conversion the server shrinks back: the memory its frames took (mostly ONNX Runtime's
-// arena, which keeps the buffers of the largest frame a session has run) returns once their stream
-// closes, while a live stream at 640x360 goes on drawing. Measured as this process's resident size,
-// where the engine's worker thread lives.
+// After a stream of large frames (a frame API client's 1080p pictures) the server shrinks back: the
+// memory its frames took (mostly ONNX Runtime's arena, which keeps the buffers of the largest frame
+// a session has run) returns once their stream closes, while a live stream at 640x360 goes on
+// drawing (conversion jobs run in processes of their own, which take their memory with them).
+// Measured as this process's resident size, where the engine's worker thread lives.
 import { expect, test } from "vitest";
 import { openEngine } from "../helpers/engine.js";
 
@@ -21,11 +22,11 @@ test("the memory 1920x1080 frames took returns when their stream closes", async 
     };
     await drawSmall(15);
     const before = rssMb();
-    const job = engine.createStream({}, 1, "batch");
+    const large = engine.createStream();
     const big = pattern(1920, 1080);
-    for (let i = 0; i < 6; i++) await job.process(big, 1920, 1080);
+    for (let i = 0; i < 6; i++) await large.process(big, 1920, 1080);
     const peak = rssMb();
-    job.close();
+    large.close();
     // The close is handled in order with the live frames after it.
     await drawSmall(15);
     const after = rssMb();

@@ -23,6 +23,13 @@ export async function childProcesses(parent: number): Promise<ChildProc[]> {
   return found;
 }
 
+/** Children, their children and so on (a conversion process's ffmpegs are the server's grandchildren). */
+export async function descendants(pid: number): Promise<ChildProc[]> {
+  const found: ChildProc[] = [];
+  for (const child of await childProcesses(pid)) found.push(child, ...(await descendants(child.pid)));
+  return found;
+}
+
 /** A process's nice value (field 19 of /proc/<pid>/stat), or undefined once it has exited. */
 export async function niceness(pid: number): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");

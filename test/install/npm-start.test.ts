@@ -5,14 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadFile } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
-import { type ChildProc, childProcesses } from "../helpers/processes.js";
+import { type ChildProc, descendants } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer, tempDataDir } from "../helpers/server.js";
-
-async function descendants(pid: number): Promise<ChildProc[]> {
-  const found: ChildProc[] = [];
-  for (const child of await childProcesses(pid)) found.push(child, ...(await descendants(child.pid)));
-  return found;
-}
 
 const alive = (pid: number) => {
   try {

@@ -1,15 +1,18 @@
-// DELETE cancels: a running job's conversion stops and its ffmpeg children are gone by the time
-// the answer comes; a queued job never starts; a finished job's files are deleted.
+// DELETE cancels: a running job's conversion stops and its process (a child of the server at nice
+// 10) and that process's ffmpegs are gone by the time the answer comes; a queued job never starts;
+// a finished job's files are deleted.
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
-import { childProcesses, niceness } from "../helpers/processes.js";
+import { descendants, niceness } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
-const ffmpegChildren = async (pid: number) => (await childProcesses(pid)).filter((p) => p.name === "ffmpeg");
+/** The server's conversion processes (Node) and their ffmpegs. */
+const jobProcesses = async (pid: number) =>
+  (await descendants(pid)).filter((p) => p.name === "ffmpeg" || p.name === "node");
 
 describe("cancelling jobs", () => {
   let server: RunningServer;
@@ -36,9 +39,9 @@ describe("cancelling jobs", () => {
     const watch = watchJob(server.url, running.id, running.key);
     await watch.progressWhere((p) => p.frames > 0);
 
-    const before = await ffmpegChildren(server.pid);
-    expect(before.length).toBeGreaterThan(0);
-    // A job's ffmpegs run at nice 10, so live streams' ffmpegs get the CPU first.
+    const before = await jobProcesses(server.pid);
+    expect(before.map((p) => p.name).sort()).toEqual(["ffmpeg", "ffmpeg", "node"]);
+    // The conversion process and its ffmpegs run at nice 10, so live streams get the CPU first.
     for (const p of before) expect([10, undefined]).toContain(await niceness(p.pid));
     expect((await getJson(`${server.url}/api/jobs/${running.id}/result`, bearer(running.key))).status).toBe(
       409,
@@ -52,7 +55,7 @@ describe("cancelling jobs", () => {
       bearer(running.key, { method: "DELETE" }),
     );
     expect(del).toMatchObject({ status: 200, body: { outcome: "cancelled" } });
-    const after = await ffmpegChildren(server.pid);
+    const after = await jobProcesses(server.pid);
     expect(after.filter((p) => before.some((b) => b.pid === p.pid))).toEqual([]);
     const { event, job } = await watch.ended;
     watch.close();
@@ -67,7 +70,7 @@ describe("cancelling jobs", () => {
       bearer(queued.key, { method: "DELETE" }),
     );
     expect(del2.body.outcome).toBe("cancelled");
-    expect(await ffmpegChildren(server.pid)).toEqual([]);
+    expect(await jobProcesses(server.pid)).toEqual([]);
     expect(
       (await getJson<JobView>(`${server.url}/api/jobs/${queued.id}`, bearer(queued.key))).body.state,
     ).toBe("cancelled");
@@ -91,6 +94,6 @@ describe("cancelling jobs", () => {
     );
     expect(del.body).toMatchObject({ outcome: "cancelled", job: { state: "cancelled" } });
     await getJson(`${server.url}/api/jobs/${first.id}`, bearer(first.key, { method: "DELETE" }));
-    expect(await ffmpegChildren(server.pid)).toEqual([]);
+    expect(await jobProcesses(server.pid)).toEqual([]);
   });
 });

@@ -1,0 +1,80 @@
+// Live before files: every conversion job runs in a process of its own (conversion-child.ts) at nice
+// 10, so the OS scheduler puts all of a job's work behind the live streams' — its engine's network
+// threads, its optical flow on its own libuv pool, its garbage collection and its ffmpegs (children
+// inherit the nice value) — instead of an in-engine order that covered only the network runs. The
+// process also takes every byte of its memory with it when the job ends (an 8K or 1080p job used to
+// leave the server's heaps and ONNX Runtime's arena hundreds of MB larger). Cost: a Node start and a
+// session load per job (≈ 1 s).
+import { spawn } from "node:child_process";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ConversionStart, FromConversion, ToConversion } from "./conversion-protocol.js";
+import type { Convert, ConvertRequest } from "./manager.js";
+
+export interface ConversionProcessOptions {
+  engine: ConversionStart["engine"];
+  logLevel: ConversionStart["logLevel"];
+  /** The processes' nice value (0–19). */
+  niceness: number;
+}
+
+/** How long an aborted conversion may take to wind down before it is killed. */
+const abortGraceMs = 10_000;
+
+/** The child's command: the compiled .js under dist/, or under vitest and tsx the .ts source with
+ *  tsx's loader. `nice` starts it already lowered, so every thread it starts inherits the value
+ *  (lowering a running Node's pid afterwards reaches only its main thread). */
+function command(niceness: number): [string, string[]] {
+  const entry = new URL(`./conversion-child${extname(import.meta.url)}`, import.meta.url);
+  const loader = entry.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
+  return ["nice", ["-n", String(niceness), process.execPath, ...loader, fileURLToPath(entry)]];
+}
+
+export function conversionProcess(o: ConversionProcessOptions): Convert {
+  return (request) => runConversion(request, o);
+}
+
+function runConversion(
+  r: ConvertRequest,
+  o: ConversionProcessOptions,
+): Promise<{ frames: number; durationSeconds: number }> {
+  r.signal.throwIfAborted();
+  const [program, args] = command(o.niceness);
+  const child = spawn(program, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const send = (m: ToConversion) => {
+    if (child.connected) child.send(m);
+  };
+  return new Promise((resolve, reject) => {
+    let outcome: FromConversion | undefined;
+    let killer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      send({ type: "abort" });
+      killer = setTimeout(() => child.kill("SIGKILL"), abortGraceMs);
+    };
+    r.signal.addEventListener("abort", onAbort, { once: true });
+    child.on("message", (m: FromConversion) => {
+      if (m.type === "progress") r.onProgress(m.progress);
+      else outcome = m;
+    });
+    child.once("error", (err) => finish(`cannot start a conversion process: ${err.message}`));
+    child.once("exit", (code, signal) => finish(`the conversion process exited (${signal ?? code})`));
+
+    function finish(why: string) {
+      r.signal.removeEventListener("abort", onAbort);
+      clearTimeout(killer);
+      if (r.signal.aborted) reject(r.signal.reason);
+      else if (outcome?.type === "done") resolve(outcome);
+      else reject(new Error(outcome?.type === "failed" ? outcome.message : why));
+    }
+    send({
+      type: "start",
+      input: r.input,
+      output: r.output,
+      style: r.style,
+      detail: r.detail,
+      temporal: r.temporal,
+      engine: o.engine,
+      logLevel: o.logLevel,
+    });
+  });
+}
