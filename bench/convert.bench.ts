@@ -2,7 +2,8 @@
 //  - a 10 s 640x360 30 fps clip with audio (made by ffmpeg) → mp4, with 1 intra-op thread (the
 //    `sketchcast convert` default) and 2 (the server's), alternating twice: wall time, × real time;
 //  - SketchStream.process() (pad + optical flow + warp + net + crop) median ms at 640x360 and
-//    1280x720 on a moving test pattern, temporal on, 2 threads (the model card's setting) and 1.
+//    1280x720 on a moving test pattern, temporal on, 2 threads (the model card's setting) and 1;
+//    at 640x360 also colored pencil (the same step plus colouring the drawing by the frame).
 // Engine as served: its cpu model, models/sketch-int8.onnx (or SKETCHCAST_MODEL).
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -50,12 +51,13 @@ export default async function bench(): Promise<BenchSection> {
     for (const threads of [2, 1]) {
       const engine = await openEngine(threads);
       try {
-        for (const [w, h, n] of [
-          [640, 360, 60],
-          [1280, 720, 24],
+        for (const [w, h, n, style] of [
+          [640, 360, 60, "pencil"],
+          [640, 360, 60, "colored"],
+          [1280, 720, 24, "pencil"],
         ] as const) {
           const frames = await lavfiFrames("testsrc2", w, h, n);
-          const stream = engine.createStream({ temporal: true });
+          const stream = engine.createStream({ temporal: true, style });
           const ms: number[] = [];
           for (const [i, f] of frames.entries()) {
             const t = performance.now();
@@ -64,7 +66,7 @@ export default async function bench(): Promise<BenchSection> {
           }
           stream.close();
           rows.push({
-            what: `per-frame step (pad + flow + warp + net) ${w}x${h}, ${threads} thread(s)`,
+            what: `per-frame step (pad + flow + warp + net) ${w}x${h} ${style}, ${threads} thread(s)`,
             frames: ms.length,
             "wall s": "",
             "× real time": "",

@@ -35,12 +35,14 @@ function processRssKb(pid: number): number {
   return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0);
 }
 
-/** The server's and its conversion processes' resident size. */
-async function rssMb(pid: number): Promise<number> {
-  const jobs = (await descendants(pid)).filter((p) => p.name === "node");
-  const kb = [pid, ...jobs.map((p) => p.pid)].reduce((sum, p) => sum + processRssKb(p), 0);
-  return Math.round(kb / 1024);
+/** The server's Node processes: itself and any conversion process (found once per phase: scanning
+ *  /proc at every sample would cost the box CPU the live stream needs). */
+async function nodeProcesses(server: RunningServer): Promise<number[]> {
+  const jobs = (await descendants(server.pid)).filter((p) => p.name === "node");
+  return [server.pid, ...jobs.map((p) => p.pid)];
 }
+
+const rssMb = (pids: number[]) => Math.round(pids.reduce((kb, pid) => kb + processRssKb(pid), 0) / 1024);
 
 function liveWindow(browser: Chromium, server: RunningServer): Promise<LatencyResult> {
   return runLatencyPage(browser, server.url, "mode=sketch", seconds);
@@ -57,7 +59,7 @@ async function phase(
   clip: string | undefined,
   unloadedFps: number | undefined,
 ): Promise<Record<string, string | number>> {
-  const rssBefore = await rssMb(server.pid);
+  const rssBefore = rssMb(await nodeProcesses(server));
   let id: string | undefined;
   let key: string | undefined;
   if (clip) {
@@ -66,9 +68,10 @@ async function phase(
     ({ id, key } = up.body);
     while ((await jobView(server, id, key)).state === "queued") await sleep(100);
   }
+  const pids = await nodeProcesses(server);
   let rssPeak = rssBefore;
-  const sampler = setInterval(async () => {
-    rssPeak = Math.max(rssPeak, await rssMb(server.pid));
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, rssMb(pids));
   }, 250);
   const t0 = performance.now();
   const framesBefore = id ? (await jobView(server, id, key)).progress.frames : 0;
@@ -90,7 +93,7 @@ async function phase(
     "job state at end": end?.state ?? "",
     "RSS before MB": rssBefore,
     "RSS peak MB": rssPeak,
-    [`RSS +${settleMs / 1000} s after MB`]: await rssMb(server.pid),
+    [`RSS +${settleMs / 1000} s after MB`]: rssMb(await nodeProcesses(server)),
   };
 }
 

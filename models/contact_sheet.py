@@ -5,8 +5,9 @@ clip drawn with temporal on.
     python3 models/contact_sheet.py --ckpt X --out Y
 
 Rows: portrait, animal, architecture, landscape (Dune: foggy, low contrast), a dark photo (Storm),
-objects. Columns: input | teacher (pencil) | student pencil | ink | charcoal, each at detail 0.5 and
-without a previous frame. Last row: frames 10, 20, 30, 40 of vtest.avi (people walking) through
+objects. Columns: input | teacher (pencil) | student pencil | ink | charcoal | colored pencil (the
+student's pencil coloured by the photo, teacher.colorize, as the engine composes it), each at detail
+0.5 and without a previous frame. Last row: frames 10, 20, 30, 40 of vtest.avi (people walking) through
 the runtime spec (DIS flow, warp, mask, hold), pencil, temporal on.
 """
 
@@ -25,7 +26,7 @@ from export import load
 
 CELL = 256
 ROWS = ("astronaut", "chelsea", "leuvenA", "Dune", "Storm", "fruits")
-LABEL = "input | teacher (pencil) | student pencil | student ink | student charcoal"
+LABEL = "input | teacher (pencil) | student pencil | student ink | student charcoal | colored pencil"
 
 
 def cell(img):
@@ -41,7 +42,8 @@ def photo_rows(student):
         img = photos[name]
         h, w = img.shape[:2]
         blank, none = np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8)
-        cells = [img, teacher.render(img, 0, 0.5)] + [student(img, blank, none, s) for s in range(3)]
+        drawn = [student(img, blank, none, s) for s in range(3)]
+        cells = [img, teacher.render(img, 0, 0.5), *drawn, teacher.colorize(drawn[0], img)]
         rows.append(np.concatenate([cell(c) for c in cells], 1))
     return rows
 

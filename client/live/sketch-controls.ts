@@ -8,6 +8,9 @@ export interface SketchControlValues {
   temporal: boolean;
 }
 
+const styleLabel = (s: StyleName) =>
+  s === "colored" ? "Colored pencil" : (s[0]?.toUpperCase() ?? "") + s.slice(1);
+
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /** Fills the style list, calls `onChange` with all three values on every change; returns a way to
@@ -18,7 +21,7 @@ export function wireSketchControls(onChange: (values: SketchControlValues) => vo
   const style = $<HTMLSelectElement>("style");
   const detail = $<HTMLInputElement>("detail");
   const temporal = $<HTMLInputElement>("temporal");
-  style.replaceChildren(...styleNames.map((s) => new Option(s[0]?.toUpperCase() + s.slice(1), s)));
+  style.replaceChildren(...styleNames.map((s) => new Option(styleLabel(s), s)));
   const read = (): SketchControlValues => ({
     style: style.value as StyleName,
     detail: Number(detail.value),

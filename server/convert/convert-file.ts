@@ -10,7 +10,7 @@ import { TruncatedFrameError } from "../decode/frame-reader.js";
 import { FileEncoder } from "../encode/encode-file.js";
 import { outputFormat } from "../encode/output-format.js";
 import type { SketchEngine, StyleName } from "../engine/index.js";
-import { frameSizeProblem } from "../engine/index.js";
+import { drawnAs, frameSizeProblem } from "../engine/index.js";
 import { FfmpegError } from "../ffmpeg/ffmpeg.js";
 import { MediaError } from "../ffmpeg/media-error.js";
 import { probe } from "../ffmpeg/probe.js";
@@ -79,6 +79,7 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
     format,
     width,
     height,
+    color: drawnAs(o.style ?? "pencil").color,
     frameRate: info.video.frameRate,
     audioFrom: info.audio ? { path: o.input, demuxer: info.demuxer, codec: info.audio.codec } : undefined,
     signal: stop.signal,

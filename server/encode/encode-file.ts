@@ -1,5 +1,5 @@
-// Gray frames written into a media file by ffmpeg (raw frames on its stdin), with the audio of
-// another file mapped in as a second input.
+// Drawings written into a media file by ffmpeg (raw gray or rgb24 frames on its stdin), with the
+// audio of another file mapped in as a second input.
 import { once } from "node:events";
 import { type FfmpegProcess, spawnFfmpeg } from "../ffmpeg/ffmpeg.js";
 import { untrustedInputArgs, withInputFile } from "../ffmpeg/untrusted-input.js";
@@ -10,6 +10,8 @@ export interface EncodeOptions {
   format: OutputFormat;
   width: number;
   height: number;
+  /** rgb24 frames (colored pencil) instead of gray. */
+  color: boolean;
   /** As ffmpeg writes rates ("30000/1001"): the input's, so frame count and duration match. */
   frameRate: string;
   /** Take the audio stream of this (untrusted) file, read with the demuxer and codec it was probed with. */
@@ -25,7 +27,7 @@ export class FileEncoder {
 
   constructor(o: EncodeOptions) {
     const audio = o.audioFrom ? o.format.audio(o.audioFrom.codec) : null;
-    this.maxBuffered = (o.behind ?? 4) * o.width * o.height;
+    this.maxBuffered = (o.behind ?? 4) * o.width * o.height * (o.color ? 3 : 1);
     const spawn = (fds: number[]) =>
       spawnFfmpeg(
         [
@@ -33,7 +35,7 @@ export class FileEncoder {
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "gray",
+            o.color ? "rgb24" : "gray",
             "-s",
             `${o.width}x${o.height}`,
             "-framerate",
@@ -43,7 +45,7 @@ export class FileEncoder {
           ],
           ...(audio && o.audioFrom ? untrustedInputArgs(3, o.audioFrom.demuxer) : []),
           ...["-map", "0:v:0", ...(audio ? ["-map", "1:a:0"] : [])],
-          ...o.format.video,
+          ...o.format.video(o.color),
           ...(audio ?? []),
           "-y",
           o.output,

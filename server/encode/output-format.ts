@@ -6,8 +6,8 @@ import { MediaError } from "../ffmpeg/media-error.js";
 export interface OutputFormat {
   /** A single picture (the input must be one too). */
   still: boolean;
-  /** ffmpeg output options for the gray video. */
-  video: string[];
+  /** ffmpeg output options for the video: a gray drawing, or a coloured one (colored pencil). */
+  video: (color: boolean) => string[];
   /** ffmpeg output options for an audio stream of the given codec, or null: no audio. */
   audio: (codec: string) => string[] | null;
 }
@@ -20,12 +20,22 @@ const copyOr = (copyable: string[], transcode: string[]) => (codec: string) =>
 const formats: Record<string, OutputFormat> = {
   ".mp4": {
     still: false,
-    video: ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", ...evenPad, "-movflags", "+faststart"],
+    video: () => [
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-crf",
+      "20",
+      ...evenPad,
+      "-movflags",
+      "+faststart",
+    ],
     audio: copyOr(["aac", "mp3"], ["-c:a", "aac", "-b:a", "160k"]),
   },
   ".webm": {
     still: false,
-    video: [
+    video: () => [
       "-c:v",
       "libvpx-vp9",
       "-crf",
@@ -44,19 +54,23 @@ const formats: Record<string, OutputFormat> = {
   },
   ".mkv": {
     still: false,
-    video: ["-c:v", "ffv1", "-level", "3", "-pix_fmt", "gray"],
+    video: (color) => ["-c:v", "ffv1", "-level", "3", "-pix_fmt", color ? "bgr0" : "gray"],
     audio: () => ["-c:a", "copy"],
   },
   // Raw frames; the format has no audio.
-  ".y4m": { still: false, video: ["-f", "yuv4mpegpipe", "-pix_fmt", "gray"], audio: () => null },
+  ".y4m": {
+    still: false,
+    video: (color) => ["-f", "yuv4mpegpipe", "-pix_fmt", color ? "yuv444p" : "gray"],
+    audio: () => null,
+  },
   ".png": {
     still: true,
-    video: ["-c:v", "png", "-pix_fmt", "gray", "-frames:v", "1", "-update", "1"],
+    video: (color) => ["-c:v", "png", "-pix_fmt", color ? "rgb24" : "gray", "-frames:v", "1", "-update", "1"],
     audio: () => null,
   },
   ".jpg": {
     still: true,
-    video: ["-c:v", "mjpeg", "-q:v", "2", "-pix_fmt", "yuvj444p", "-frames:v", "1", "-update", "1"],
+    video: () => ["-c:v", "mjpeg", "-q:v", "2", "-pix_fmt", "yuvj444p", "-frames:v", "1", "-update", "1"],
     audio: () => null,
   },
 };

@@ -12,17 +12,21 @@ export interface RtpTarget {
 const bitsPerPixel = 0.12;
 
 /**
- * Starts ffmpeg encoding gray frames (width*height bytes each, written to stdin) as VP8 RTP.
+ * Starts ffmpeg encoding drawings (gray, width*height bytes each, or rgb24 for colored pencil,
+ * written to stdin) as VP8 RTP.
  * Every frame is stamped with its arrival time, so RTP time follows the real (variable) frame rate.
  * ffmpeg ignores PLI from viewers, hence a keyframe every 30 frames (~1 s); the first three frames
  * are keyframes so viewers can decode a replacement encoder's stream at once.
  */
-export function startVp8RtpEncoder(target: RtpTarget, width: number, height: number): FfmpegProcess {
+export function startVp8RtpEncoder(
+  target: RtpTarget,
+  { width, height, color }: { width: number; height: number; color: boolean },
+): FfmpegProcess {
   const bitrate = Math.round(width * height * 30 * bitsPerPixel);
   const url = `rtp://127.0.0.1:${target.port}?rtcpport=${target.port}&pkt_size=1200`;
   return spawnFfmpeg(
     [
-      ...["-f", "rawvideo", "-pix_fmt", "gray", "-s", `${width}x${height}`],
+      ...["-f", "rawvideo", "-pix_fmt", color ? "rgb24" : "gray", "-s", `${width}x${height}`],
       // A 1 ms time base for the arrival stamps; no probing (it would hold back the first ~20 frames
       // to guess a frame rate).
       ...[

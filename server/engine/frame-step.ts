@@ -4,6 +4,7 @@
 // flow/temporal-warp.ts). A frame's padding and flow analysis start when it arrives (flow-ahead.ts);
 // the rest is split around the network so that the frames of several streams can share one batched
 // run (batch.ts): prepare() → the network → finish().
+import { colorize } from "./colorize.js";
 import type { TemporalWarp } from "./flow/temporal-warp.js";
 import { type AnalyzedFrame, FlowAhead } from "./flow-ahead.js";
 import { cropTopLeft, paddedKey } from "./padding.js";
@@ -17,10 +18,13 @@ export interface StepControls {
   style: Float32Array;
   detail: number;
   temporal: boolean;
+  /** Colour the drawing by the frame (colored pencil, colorize.ts): the result is rgb24. */
+  color: boolean;
 }
 
 export interface StepResult {
-  /** The cropped width*height drawing, in a buffer of its own (so it can be transferred). */
+  /** The cropped drawing, in a buffer of its own (so it can be transferred): width*height gray, or
+   *  width*height*3 rgb24 when the controls asked for colour. */
   sketch: Uint8Array;
   /** The temporal state was dropped because too little of the previous frame was found. */
   sceneCut: boolean;
@@ -93,7 +97,8 @@ export class FrameStep {
       // The hold (temporal-warp.ts): without it sensor noise redraws a still view every frame.
       if (c.temporal && f.warp) f.warp.hold(sketch, s.prev, s.mask);
       s.lastSketch = c.temporal && f.warp ? sketch : null;
-      return { sketch: cropTopLeft(sketch, s.pw, f.width, f.height), sceneCut };
+      const gray = cropTopLeft(sketch, s.pw, f.width, f.height);
+      return { sketch: c.color ? colorize(gray, f.input, f.width, f.height, s.pw) : gray, sceneCut };
     };
     return { feeds, finish };
   }

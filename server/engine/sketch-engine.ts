@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Logger } from "../log.js";
 import { modelPaths } from "../paths.js";
 import type { BatchOptions } from "./batch.js";
-import { type SketchControls, type StyleName, styleNames } from "./controls.js";
+import { type NetworkStyle, networkStyles, type SketchControls, type StyleName } from "./controls.js";
 import { EngineClient } from "./engine-client.js";
 import type { ExecutionProvider } from "./execution-provider.js";
 import { activeEp } from "./metrics.js";
@@ -44,7 +44,7 @@ export class SketchEngine {
     readonly logger: Logger,
   ) {
     this.stride = Number(meta.stride) || 16;
-    this.styles = meta.styles ? meta.styles.split(",").map((s) => s.trim()) : [...styleNames];
+    this.styles = meta.styles ? meta.styles.split(",").map((s) => s.trim()) : [...networkStyles];
     this.modelVersion = meta.version ?? "unknown";
   }
 
@@ -55,7 +55,7 @@ export class SketchEngine {
     const model = opts.ep === "cpu" || gpuPath === cpuPath ? cpuModel : await readModel(gpuPath);
     const meta = readModelMetadata(model);
     const stride = Number(meta.stride) || 16;
-    const styleCount = meta.styles ? meta.styles.split(",").length : styleNames.length;
+    const styleCount = meta.styles ? meta.styles.split(",").length : networkStyles.length;
     const batchOptions = opts.batch ?? { maxSize: "auto", maxWaitMs: 0 };
     const { client, ep, batchMaxSize } = await EngineClient.start(
       { model, cpuModel, ep: opts.ep, threads: opts.threads, stride, styleCount, batch: batchOptions },
@@ -86,8 +86,8 @@ export class SketchEngine {
     return stream;
   }
 
-  /** The style input for a style name: one-hot in the model's order. */
-  styleVector(style: StyleName): Float32Array {
+  /** The style input for one of the network's styles: one-hot in the model's order. */
+  styleVector(style: NetworkStyle): Float32Array {
     const v = new Float32Array(this.styles.length);
     const i = this.styles.indexOf(style);
     if (i < 0) throw new RangeError(`the model has no style "${style}" (it has ${this.styles.join(", ")})`);

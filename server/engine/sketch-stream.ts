@@ -2,7 +2,7 @@
 // temporal state (previous frame + previous drawing, pad buffers) live in the engine worker, keyed by
 // this stream's id (frame-step.ts); this side checks input, keeps the controls and the metrics.
 
-import { checkControls, defaultControls, type SketchControls } from "./controls.js";
+import { checkControls, defaultControls, drawnAs, type SketchControls } from "./controls.js";
 import type { EngineClient } from "./engine-client.js";
 import { frameSizeProblem } from "./frame-limits.js";
 import { frameMs, framesProcessed, sceneCuts } from "./metrics.js";
@@ -52,7 +52,8 @@ export class SketchStream {
     }
     const controls = { ...this.controls };
     checkControls(controls);
-    const style = this.engine.styleVector(controls.style);
+    const drawn = drawnAs(controls.style);
+    const style = this.engine.styleVector(drawn.network);
     this.pending++;
     try {
       const done = await this.client.process({
@@ -63,6 +64,7 @@ export class SketchStream {
         style,
         detail: controls.detail,
         temporal: controls.temporal,
+        color: drawn.color,
       });
       if (this.closed) throw new Error("sketch stream is closed");
       if (done.sceneCut) {

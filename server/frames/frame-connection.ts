@@ -6,6 +6,7 @@ import type { RawData, WebSocket } from "ws";
 import type { RgbFrame } from "../decode/ppm-frame-reader.js";
 import { FrameSizeError, frameSizeProblem, type SketchStream } from "../engine/index.js";
 import type { Logger } from "../log.js";
+import { encodeDrawingPng } from "./drawing-png.js";
 import {
   clientMessage,
   decodeFrame,
@@ -15,7 +16,6 @@ import {
   type ReplyFormat,
   type ServerMessage,
 } from "./frame-protocol.js";
-import { encodeGrayPng } from "./gray-png.js";
 import { decodeImage, ImageDecodeError } from "./image-decode.js";
 
 interface PendingFrame {
@@ -121,12 +121,14 @@ export class FrameConnection {
       const picture = await this.picture(header, payload);
       const sketch = await this.stream.process(picture.data, picture.width, picture.height);
       const reply = header.reply ?? this.reply;
-      const body = reply === "png" ? await encodeGrayPng(sketch, picture.width, picture.height) : sketch;
+      const png = reply === "png";
+      const body = png ? await encodeDrawingPng(sketch, picture.width, picture.height) : sketch;
+      // Raw colored pencil is rgb24, said by the reply's format.
+      const color = sketch.length === picture.width * picture.height * 3;
+      const format = png ? "png" : color ? "rgb24" : "gray";
       // Waits until the reply is handed to the socket: a client that does not read holds up its own
       // next frame, not the server's memory.
-      await this.sendBinary(
-        encodeFrame({ format: reply, id, width: picture.width, height: picture.height }, body),
-      );
+      await this.sendBinary(encodeFrame({ format, id, width: picture.width, height: picture.height }, body));
     } catch (err) {
       if (this.abort.signal.aborted) return;
       if (err instanceof Refusal) return this.send({ type: "error", code: err.code, error: err.message, id });

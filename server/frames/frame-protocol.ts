@@ -4,16 +4,18 @@
  * Binary messages carry pictures, each behind a 16-byte header (big-endian, Python `">BBBBIII"`):
  *
  *   offset 0  u8   version, 1
- *   offset 1  u8   format: 1 raw RGB (rgb24, row-major, no padding), 2 PNG, 3 JPEG; replies: 2 PNG, 4 gray
+ *   offset 1  u8   format: 1 raw RGB (rgb24, row-major, no padding), 2 PNG, 3 JPEG; replies: 2 PNG,
+ *                  4 raw gray, 1 raw RGB (a colored pencil drawing asked for raw)
  *   offset 2  u8   client → server: the reply's format, 0 = the connection's (PNG unless a controls
- *                  message chose gray), 2 PNG, 4 raw gray; server → client: 0
+ *                  message chose gray), 2 PNG, 4 raw (gray, or RGB for colored pencil); server → client: 0
  *   offset 3  u8   0
  *   offset 4  u32  frame id: any number the client picks; the reply and any error carry it
  *   offset 8  u32  width  } raw RGB: the picture's size (width*height*3 bytes must follow);
  *   offset 12 u32  height } PNG/JPEG: ignored (send 0); replies: the sketch's size
  *
- * The sketch comes back in the same framing: format 2 (a gray PNG) or 4 (width*height bytes,
- * 0 = black … 255 = paper), the same size as the picture.
+ * The sketch comes back in the same framing: format 2 (a PNG: gray, or RGB for colored pencil) or 4
+ * (width*height bytes, 0 = black … 255 = paper), the same size as the picture; style "colored" asked
+ * for raw comes back as format 1 (width*height*3 bytes, paper 255,255,255).
  *
  * Text messages are JSON. Client → server: {"type":"controls", style?, detail?, temporal?, reply?,
  * reset?}, answered with {"type":"controls", controls, reply} (the connection's settings now).

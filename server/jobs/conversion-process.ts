@@ -1,10 +1,11 @@
-// Live before files: every conversion job runs in a process of its own (conversion-child.ts) at nice
-// 10, so the OS scheduler puts all of a job's work behind the live streams' — its engine's network
-// threads, its optical flow on its own libuv pool, its garbage collection and its ffmpegs (children
-// inherit the nice value) — instead of an in-engine order that covered only the network runs. The
-// process also takes every byte of its memory with it when the job ends (an 8K or 1080p job used to
-// leave the server's heaps and ONNX Runtime's arena hundreds of MB larger). Cost: a Node start and a
-// session load per job (≈ 1 s).
+// Live before files: every conversion job runs in a process of its own (conversion-child.ts) under
+// Linux's SCHED_IDLE policy, so the OS runs any of a job's work — its engine's network thread, its
+// optical flow on its own libuv pool, its garbage collection and its ffmpegs (children inherit the
+// policy) — only on a core nothing else wants, and a live thread that wakes up takes the core from
+// it at once. That is "conversions use the time live streams leave", enforced by the scheduler for
+// every thread rather than by the engine's order for the network runs alone. The process also takes
+// its memory with it when the job ends (an 8K or 1080p job used to leave the server's heaps and
+// ONNX Runtime's arena hundreds of MB larger). Cost: a Node start and a session load per job (≈ 1 s).
 import { spawn } from "node:child_process";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,20 +15,19 @@ import type { Convert, ConvertRequest } from "./manager.js";
 export interface ConversionProcessOptions {
   engine: ConversionStart["engine"];
   logLevel: ConversionStart["logLevel"];
-  /** The processes' nice value (0–19). */
-  niceness: number;
 }
 
 /** How long an aborted conversion may take to wind down before it is killed. */
 const abortGraceMs = 10_000;
 
 /** The child's command: the compiled .js under dist/, or under vitest and tsx the .ts source with
- *  tsx's loader. `nice` starts it already lowered, so every thread it starts inherits the value
- *  (lowering a running Node's pid afterwards reaches only its main thread). */
-function command(niceness: number): [string, string[]] {
+ *  tsx's loader. `chrt` (util-linux, in every Debian) starts it already under SCHED_IDLE, so every
+ *  thread it starts inherits the policy (changing a running Node's pid reaches only its main
+ *  thread); an unprivileged process may always choose it. */
+function command(): [string, string[]] {
   const entry = new URL(`./conversion-child${extname(import.meta.url)}`, import.meta.url);
   const loader = entry.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
-  return ["nice", ["-n", String(niceness), process.execPath, ...loader, fileURLToPath(entry)]];
+  return ["chrt", ["--idle", "0", process.execPath, ...loader, fileURLToPath(entry)]];
 }
 
 export function conversionProcess(o: ConversionProcessOptions): Convert {
@@ -39,7 +39,7 @@ function runConversion(
   o: ConversionProcessOptions,
 ): Promise<{ frames: number; durationSeconds: number }> {
   r.signal.throwIfAborted();
-  const [program, args] = command(o.niceness);
+  const [program, args] = command();
   const child = spawn(program, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const send = (m: ToConversion) => {
     if (child.connected) child.send(m);

@@ -15,8 +15,8 @@ import { JobStore } from "./store.js";
  * Conversion jobs: HTTP API under /api/jobs, progress on the socket.io namespace /jobs (both only
  * for a job's key holder or the admin token, see access.ts), metrics,
  * and on start the jobs a previous run left unfinished. Conversions run through a pool bounded by
- * `jobConcurrency` (default 1), each in a lower-priority process of its own, so they cannot crowd
- * out live streams.
+ * `jobConcurrency` (default 1), each in a process of its own that gets only the CPU time live
+ * streams leave.
  */
 export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
   const store = new JobStore(join(ctx.config.dataDir, "jobs"));
@@ -25,12 +25,12 @@ export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
   const metrics = createJobMetrics(registry, () => store.list());
   const manager = new JobManager(
     store,
-    // Live first: each job runs in a process of its own at nice 10 (conversion-process.ts), with
-    // one engine thread: a conversion is throughput-bound, and the CLI measured 1 thread as fast as 2.
+    // Live first: each job runs in a process of its own that gets only the CPU time live leaves
+    // (conversion-process.ts), with one engine thread: a conversion is throughput-bound, and the CLI
+    // measured 1 thread as fast as 2.
     conversionProcess({
       engine: { ep: ctx.config.ep, threads: 1, modelPath: ctx.config.model },
       logLevel: ctx.config.logLevel,
-      niceness: 10,
     }),
     metrics,
     log,

@@ -1,4 +1,5 @@
 import type { types } from "mediasoup";
+import type { SketchControls } from "../engine/index.js";
 
 /**
  * What a room needs of a processor: something that takes a camera producer and gives a producer of
@@ -17,7 +18,7 @@ export interface ProcessingRequest {
   mode: "sketch" | "passthrough";
   /** Show the input's top band unprocessed (the latency benchmark). */
   probe: boolean;
-  controls?: { style?: "pencil" | "ink" | "charcoal"; detail?: number; temporal?: boolean };
+  controls?: Partial<SketchControls>;
   /** Draw at most this size instead of the room's (a WHIP publisher: the overlay is full-screen). */
   fit?: { width: number; height: number };
 }

@@ -3,19 +3,16 @@ import type { FfmpegProcess } from "../ffmpeg/ffmpeg.js";
 import { LatestSlot } from "./latest-slot.js";
 
 /**
- * One VP8 encoder ffmpeg for one frame size, fed without queueing: a frame is written only when
- * ffmpeg has taken the previous one off the pipe; meanwhile the newest frame waits in one slot.
+ * One VP8 encoder ffmpeg for one frame size and kind (gray, or rgb24 for colored pencil), fed without
+ * queueing: a frame is written only when ffmpeg has taken the previous one off the pipe; meanwhile
+ * the newest frame waits in one slot.
  */
 export class LiveEncoder {
   readonly process: FfmpegProcess;
   private readonly pending = new LatestSlot<Uint8Array>();
 
-  constructor(
-    target: RtpTarget,
-    readonly width: number,
-    readonly height: number,
-  ) {
-    this.process = startVp8RtpEncoder(target, width, height);
+  constructor(target: RtpTarget, frames: { width: number; height: number; color: boolean }) {
+    this.process = startVp8RtpEncoder(target, frames);
     this.process.stdin.on("drain", () => {
       const next = this.pending.take();
       if (next) this.process.stdin.write(next);
@@ -30,10 +27,10 @@ export class LiveEncoder {
     this.process.kill();
   }
 
-  /** Hands a gray frame over; returns true when an older waiting frame was dropped for it. */
-  offer(gray: Uint8Array): boolean {
-    if (this.process.stdin.writableNeedDrain) return this.pending.put(gray);
-    this.process.stdin.write(gray);
+  /** Hands a frame over; returns true when an older waiting frame was dropped for it. */
+  offer(frame: Uint8Array): boolean {
+    if (this.process.stdin.writableNeedDrain) return this.pending.put(frame);
+    this.process.stdin.write(frame);
     return false;
   }
 }

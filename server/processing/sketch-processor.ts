@@ -66,7 +66,8 @@ const stallMs = 400;
 /** Spares start this long after a switch (see WarmSpare). */
 const spareDelayMs = 1500;
 
-type Size = { width: number; height: number };
+/** What an encoder is started for: a frame size, and gray or rgb24 (colored pencil) frames. */
+type EncoderKey = { width: number; height: number; color: boolean };
 
 /**
  * One browser camera through the live loop: plain RTP → ffmpeg decode → stream.process → ffmpeg
@@ -84,7 +85,7 @@ export class SketchProcessor {
   /** Keyed by a generation: a resolution change asks for a decoder of the next one. */
   private readonly decoders: WarmSpare<LiveDecoder, number>;
   private decoderGeneration = 0;
-  private readonly encoders: WarmSpare<LiveEncoder, Size>;
+  private readonly encoders: WarmSpare<LiveEncoder, EncoderKey>;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
   private processing = false;
@@ -114,12 +115,12 @@ export class SketchProcessor {
       spareDelayMs,
       retryMs: 1000,
     });
-    this.encoders = new WarmSpare<LiveEncoder, Size>({
-      start: async ({ width, height }) => new LiveEncoder(this.output.target, width, height),
+    this.encoders = new WarmSpare<LiveEncoder, EncoderKey>({
+      start: async (key) => new LiveEncoder(this.output.target, key),
       activate: () => {},
       onCrash: (encoder) => this.crashed("encoder", encoder.process.stderrTail()),
       onError: (err) => this.log.error({ err }, "could not start a live encoder"),
-      sameKey: (a, b) => a.width === b.width && a.height === b.height,
+      sameKey: (a, b) => a.width === b.width && a.height === b.height && a.color === b.color,
       spareDelayMs,
       retryMs: 1000,
     });
@@ -259,17 +260,17 @@ export class SketchProcessor {
       for (let d = this.decoded.take(); d && !this.closing; d = this.decoded.take()) {
         const f = d.frame;
         const started = performance.now();
-        let gray: Uint8Array;
+        let drawing: Uint8Array;
         try {
-          gray = await this.opts.stream.process(f.data, f.width, f.height);
+          drawing = await this.opts.stream.process(f.data, f.width, f.height);
         } catch (err) {
           if (!this.closing) this.log.warn({ err }, "live frame not processed");
           continue;
         }
         this.counts.processMs = performance.now() - started;
         liveProcessMs.observe(this.counts.processMs);
-        if (this.opts.probe) copyProbeBand(f.data, gray, f.width, f.height);
-        await this.encode(gray, f.width, f.height);
+        if (this.opts.probe) copyProbeBand(f.data, drawing, f.width, f.height);
+        await this.encode(drawing, f.width, f.height);
         const latencyMs = performance.now() - d.at;
         liveLatencyMs.observe(latencyMs);
         this.opts.onFrameOut?.({ latencyMs, processMs: this.counts.processMs });
@@ -279,13 +280,14 @@ export class SketchProcessor {
     }
   }
 
-  /** Hands the sketch to the encoder of its size (switching encoders when the size changed: the
-   *  output's relay makes the switch invisible to viewers). */
-  private async encode(gray: Uint8Array, width: number, height: number): Promise<void> {
-    const size = { width, height };
-    const encoder = this.encoders.serves(size) ? this.encoders.active : await this.encoders.use(size);
+  /** Hands the drawing (gray, or rgb24 for colored pencil) to the encoder of its size and kind
+   *  (switching encoders when either changed: the output's relay makes the switch invisible to
+   *  viewers). */
+  private async encode(drawing: Uint8Array, width: number, height: number): Promise<void> {
+    const key = { width, height, color: drawing.length === width * height * 3 };
+    const encoder = this.encoders.serves(key) ? this.encoders.active : await this.encoders.use(key);
     if (!encoder || this.closing) return;
-    if (encoder.offer(gray)) this.dropped("encoder");
+    if (encoder.offer(drawing)) this.dropped("encoder");
     this.counts.width = width;
     this.counts.height = height;
     this.counts.framesOut++;

@@ -123,7 +123,10 @@ describe("sketchcast convert", () => {
 
   describe("bad flags: exit ≠ 0, one readable line", () => {
     const cases: [string[], RegExp][] = [
-      [["--style", "crayon"], /^sketchcast: invalid --style "crayon": expected pencil, ink, charcoal$/],
+      [
+        ["--style", "crayon"],
+        /^sketchcast: invalid --style "crayon": expected pencil, ink, charcoal, colored$/,
+      ],
       [["--detail", "2"], /^sketchcast: invalid --detail "2": expected a number 0\.\.1$/],
       [["--temporal", "maybe"], /^sketchcast: invalid --temporal "maybe": expected on or off$/],
       [["--size", "big"], /^sketchcast: invalid --size "big": expected WIDTHxHEIGHT/],

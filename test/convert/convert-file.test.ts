@@ -1,16 +1,18 @@
 // convertFile through the API: progress reports, abort (both ffmpegs end, partial output deleted),
-// and odd frame sizes into 4:2:0 video.
+// odd frame sizes into 4:2:0 video, and colored pencil (the pencil drawing in the frame's colours).
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConvertProgress, convertFile } from "../../server/convert/convert-file.js";
+import { colorize } from "../../server/engine/colorize.js";
 import type { SketchEngine } from "../../server/engine/index.js";
 import { runningFfmpegCount, spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
 import { MediaError } from "../../server/ffmpeg/media-error.js";
 import { openEngine } from "../helpers/engine.js";
 import { probeStreams, videoFrames } from "../helpers/ffprobe.js";
+import { fileFrames } from "../helpers/frames.js";
 import { makeClip } from "../helpers/media.js";
 
 let dir: string;
@@ -90,5 +92,42 @@ describe("convertFile", () => {
     });
     await expect(big).rejects.toThrow(MediaError);
     await expect(big).rejects.toThrow(/video is 9000x100; the maximum is 8192 px a side/);
+  });
+
+  it("draws colored pencil: the pencil drawing coloured by each frame, losslessly into FFV1", async () => {
+    const [w, h] = [160, 96];
+    // Lossless in and out, so the frames the engine saw are the frames decoded here.
+    const clip = join(dir, "colors.mkv");
+    await spawnFfmpeg([
+      ...["-f", "lavfi", "-i", `testsrc2=size=${w}x${h}:rate=30:duration=0.2`],
+      ...["-c:v", "ffv1", "-pix_fmt", "bgr0", "-y", clip],
+    ]).wait();
+    const pencil = await convertFile(engine, { input: clip, output: join(dir, "pencil.mkv") });
+    const colored = await convertFile(engine, {
+      input: clip,
+      output: join(dir, "colored.mkv"),
+      style: "colored",
+    });
+    const probe = await probeStreams(colored.outputPath);
+    expect(probe.streams[0]).toMatchObject({ codec_name: "ffv1", pix_fmt: "bgr0", nb_read_frames: "6" });
+    const frames = await fileFrames(clip, "rgb24", w * h * 3);
+    const grays = await fileFrames(pencil.outputPath, "gray", w * h);
+    const colors = await fileFrames(colored.outputPath, "rgb24", w * h * 3);
+    expect([frames.length, grays.length, colors.length]).toEqual([6, 6, 6]);
+    for (const [i, gray] of grays.entries()) {
+      const want = colorize(gray, frames[i] as Uint8Array, w, h);
+      expect(Buffer.compare(colors[i] as Uint8Array, want), `frame ${i}`).toBe(0);
+    }
+    // It is in colour: testsrc2's strokes are red, green, blue…, and its paper is white.
+    const last = colors[5] as Uint8Array;
+    let chromatic = 0;
+    for (let i = 0; i < last.length; i += 3)
+      if (
+        Math.max(last[i] as number, last[i + 1] as number, last[i + 2] as number) -
+          Math.min(last[i] as number, last[i + 1] as number, last[i + 2] as number) >
+        40
+      )
+        chromatic++;
+    expect(chromatic / (w * h)).toBeGreaterThan(0.05);
   });
 });

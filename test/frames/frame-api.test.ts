@@ -3,6 +3,7 @@
 // bad input answered with errors on a socket that keeps working, and the Origin and size limits.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import WebSocket from "ws";
+import { colorize } from "../../server/engine/colorize.js";
 import { spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
 import { encodeFrame, type FrameHeader } from "../../server/frames/frame-protocol.js";
 import { connectFrames, nextSketch, nextText, terminateFrameSockets } from "../helpers/frame-socket.js";
@@ -52,8 +53,8 @@ const fromRgb = (codec: string, frame: Uint8Array) =>
     ],
     frame,
   );
-const pngToGray = (png: Uint8Array) =>
-  ffmpeg(["-f", "png_pipe", "-i", "pipe:0", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"], png);
+const pngTo = (pixFmt: "gray" | "rgb24", png: Uint8Array) =>
+  ffmpeg(["-f", "png_pipe", "-i", "pipe:0", "-f", "rawvideo", "-pix_fmt", pixFmt, "pipe:1"], png);
 
 const meanAbsDiff = (a: Uint8Array, b: Uint8Array) =>
   a.reduce((n, v, i) => n + Math.abs(v - (b[i] as number)), 0) / a.length;
@@ -124,8 +125,27 @@ describe("frames in, sketches out", () => {
     expect(png.header).toMatchObject({ format: "png", id: 4, width: W, height: H });
     const ihdr = Buffer.from(png.payload.subarray(16, 24));
     expect([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4)]).toEqual([W, H]);
-    expect(await pngToGray(png.payload)).toEqual(raw.payload);
+    expect(await pngTo("gray", png.payload)).toEqual(raw.payload);
   }, 60_000);
+
+  test("colored pencil comes back as RGB: the pencil drawing coloured by the picture", async () => {
+    const c = await connect();
+    c.send({ type: "controls", temporal: false, reply: "gray" });
+    await text(c);
+    c.frame({ format: "rgb24", id: 1, width: W, height: H }, clip[0] as Uint8Array);
+    const pencil = await sketch(c);
+    c.send({ type: "controls", style: "colored" });
+    await text(c);
+    c.frame({ format: "rgb24", id: 2, width: W, height: H }, clip[0] as Uint8Array);
+    const raw = await sketch(c);
+    expect(raw.header).toMatchObject({ format: "rgb24", id: 2, width: W, height: H });
+    expect(Buffer.compare(raw.payload, colorize(pencil.payload, clip[0] as Uint8Array, W, H))).toBe(0);
+    c.frame({ format: "rgb24", reply: "png", id: 3, width: W, height: H }, clip[0] as Uint8Array);
+    const png = await sketch(c);
+    expect(png.header).toMatchObject({ format: "png", id: 3 });
+    expect(png.payload[25], "PNG colour type: RGB").toBe(2);
+    expect(await pngTo("rgb24", png.payload)).toEqual(raw.payload);
+  }, 30_000);
 
   test("the reply is a PNG unless the client asks for gray", async () => {
     const c = await connect();

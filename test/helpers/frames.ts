@@ -2,35 +2,33 @@
 import { spawnFfmpeg } from "../../server/ffmpeg/ffmpeg.js";
 
 /** `count` frames of a lavfi source (e.g. "testsrc2", "mandelbrot") at width×height. */
-export async function lavfiFrames(
+export function lavfiFrames(
   source: string,
   width: number,
   height: number,
   count: number,
 ): Promise<Uint8Array[]> {
-  const ff = spawnFfmpeg(
-    [
-      "-f",
-      "lavfi",
-      "-i",
-      `${source}=size=${width}x${height}:rate=30`,
-      "-frames:v",
-      String(count),
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "rgb24",
-      "pipe:1",
-    ],
-    { name: "test frames" },
-  );
+  const input = ["-f", "lavfi", "-i", `${source}=size=${width}x${height}:rate=30`];
+  return rawFrames([...input, "-frames:v", String(count)], "rgb24", width * height * 3);
+}
+
+/** Every frame of a media file, decoded to `pixFmt` (e.g. "rgb24", "gray") frames of `frameBytes`. */
+export function fileFrames(path: string, pixFmt: string, frameBytes: number): Promise<Uint8Array[]> {
+  return rawFrames(["-i", path], pixFmt, frameBytes);
+}
+
+async function rawFrames(input: string[], pixFmt: string, frameBytes: number): Promise<Uint8Array[]> {
+  const ff = spawnFfmpeg([...input, "-f", "rawvideo", "-pix_fmt", pixFmt, "pipe:1"], { name: "test frames" });
   ff.stdin.end();
   const chunks: Buffer[] = [];
   ff.stdout.on("data", (c: Buffer) => chunks.push(c));
   await ff.wait();
   const all = Buffer.concat(chunks);
-  const size = width * height * 3;
-  return Array.from({ length: count }, (_, i) => new Uint8Array(all.subarray(i * size, (i + 1) * size)));
+  const count = Math.floor(all.length / frameBytes);
+  return Array.from(
+    { length: count },
+    (_, i) => new Uint8Array(all.subarray(i * frameBytes, (i + 1) * frameBytes)),
+  );
 }
 
 /** The top-left w×h of an rgb24 frame `fw` pixels wide. */

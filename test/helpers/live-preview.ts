@@ -90,10 +90,11 @@ export async function watchFrameGaps(page: Page): Promise<{ stop: () => Promise<
   };
 }
 
-/** Luma statistics of the sketch video's current frame, drawn into a canvas. */
+/** Luma statistics of the sketch video's current frame, drawn into a canvas; `chroma` is the mean
+ *  max−min of a pixel's channels, `colored` the share of pixels where it is over 40. */
 export async function sketchFrameStats(
   page: Page,
-): Promise<{ mean: number; paper: number; strokes: number; chroma: number }> {
+): Promise<{ mean: number; paper: number; strokes: number; chroma: number; colored: number }> {
   // videoWidth is known from the stream's metadata before a frame is on screen, and drawImage of a
   // video without a presented frame draws nothing (all zero): wait for the next presented frame.
   return page.evaluate(`(async () => {
@@ -105,15 +106,17 @@ export async function sketchFrameStats(
     const g = c.getContext("2d");
     g.drawImage(v, 0, 0);
     const d = g.getImageData(0, 0, c.width, c.height).data;
-    let sum = 0, paper = 0, strokes = 0, chroma = 0;
+    let sum = 0, paper = 0, strokes = 0, chroma = 0, colored = 0;
     const n = d.length / 4;
     for (let i = 0; i < d.length; i += 4) {
       const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
       sum += y;
       if (y > 200) paper++;
       if (y < 120) strokes++;
-      chroma += Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]);
+      const spread = Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]);
+      chroma += spread;
+      if (spread > 40) colored++;
     }
-    return { mean: sum / n, paper: paper / n, strokes: strokes / n, chroma: chroma / n };
+    return { mean: sum / n, paper: paper / n, strokes: strokes / n, chroma: chroma / n, colored: colored / n };
   })()`);
 }

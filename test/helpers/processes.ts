@@ -7,8 +7,9 @@ export interface ChildProc {
   name: string;
 }
 
-export async function childProcesses(parent: number): Promise<ChildProc[]> {
-  const found: ChildProc[] = [];
+/** Every live (not zombie) process and its parent, from one pass over /proc. */
+async function processTable(): Promise<(ChildProc & { ppid: number })[]> {
+  const found: (ChildProc & { ppid: number })[] = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may contain spaces, so split after the ")".
@@ -16,23 +17,36 @@ export async function childProcesses(parent: number): Promise<ChildProc[]> {
     const close = stat.lastIndexOf(")");
     if (close < 0) continue;
     const [state, ppid] = stat.slice(close + 2).split(" ");
-    if (Number(ppid) === parent && state !== "Z") {
-      found.push({ pid: Number(entry), name: stat.slice(stat.indexOf("(") + 1, close) });
-    }
+    if (state !== "Z")
+      found.push({ pid: Number(entry), ppid: Number(ppid), name: stat.slice(stat.indexOf("(") + 1, close) });
   }
   return found;
 }
 
+export async function childProcesses(parent: number): Promise<ChildProc[]> {
+  return (await processTable()).filter((p) => p.ppid === parent).map(({ pid, name }) => ({ pid, name }));
+}
+
 /** Children, their children and so on (a conversion process's ffmpegs are the server's grandchildren). */
 export async function descendants(pid: number): Promise<ChildProc[]> {
+  const table = await processTable();
   const found: ChildProc[] = [];
-  for (const child of await childProcesses(pid)) found.push(child, ...(await descendants(child.pid)));
+  const walk = (parent: number) => {
+    for (const p of table.filter((q) => q.ppid === parent)) {
+      found.push({ pid: p.pid, name: p.name });
+      walk(p.pid);
+    }
+  };
+  walk(pid);
   return found;
 }
 
-/** A process's nice value (field 19 of /proc/<pid>/stat), or undefined once it has exited. */
-export async function niceness(pid: number): Promise<number | undefined> {
+/** Linux's SCHED_IDLE scheduling policy number. */
+export const schedIdle = 5;
+
+/** A process's scheduling policy (field 41 of /proc/<pid>/stat), or undefined once it has exited. */
+export async function schedulingPolicy(pid: number): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return stat ? Number(fields[16]) : undefined;
+  return stat ? Number(fields[38]) : undefined;
 }

@@ -1,13 +1,13 @@
-// DELETE cancels: a running job's conversion stops and its process (a child of the server at nice
-// 10) and that process's ffmpegs are gone by the time the answer comes; a queued job never starts;
-// a finished job's files are deleted.
+// DELETE cancels: a running job's conversion stops and its process (a child of the server under
+// SCHED_IDLE) and that process's ffmpegs are gone by the time the answer comes; a queued job never
+// starts; a finished job's files are deleted.
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, getJson, type JobView, uploadFile, watchJob } from "../helpers/jobs.js";
 import { makeClip } from "../helpers/media.js";
-import { descendants, niceness } from "../helpers/processes.js";
+import { descendants, schedIdle, schedulingPolicy } from "../helpers/processes.js";
 import { type RunningServer, removeDataDir, startServer } from "../helpers/server.js";
 
 /** The server's conversion processes (Node) and their ffmpegs. */
@@ -41,8 +41,8 @@ describe("cancelling jobs", () => {
 
     const before = await jobProcesses(server.pid);
     expect(before.map((p) => p.name).sort()).toEqual(["ffmpeg", "ffmpeg", "node"]);
-    // The conversion process and its ffmpegs run at nice 10, so live streams get the CPU first.
-    for (const p of before) expect([10, undefined]).toContain(await niceness(p.pid));
+    // The conversion process and its ffmpegs only get the CPU time live streams leave.
+    for (const p of before) expect([schedIdle, undefined]).toContain(await schedulingPolicy(p.pid));
     expect((await getJson(`${server.url}/api/jobs/${running.id}/result`, bearer(running.key))).status).toBe(
       409,
     );

@@ -44,4 +44,17 @@ test("the returned video is a sketch of the camera, and every frame the server d
   expect(n.received, "sketch frames decoded by the page, of those drawn").toBeGreaterThanOrEqual(
     0.8 * n.framesOut,
   );
+
+  // Colored pencil: the same stream turns to coloured strokes on white paper (a colour encoder
+  // takes over from the gray one), and back.
+  expect(s.colored, "a gray sketch has no coloured pixels").toBeLessThan(0.002);
+  await page.evaluate("window.sketchcastLive.setControls({ style: 'colored' })");
+  await page.waitForTimeout(2500);
+  const colored = await sketchFrameStats(page);
+  await page.screenshot({ path: join(tmpdir(), "sketchcast-live-preview-colored.png") });
+  expect(colored.colored, "coloured strokes").toBeGreaterThan(0.02);
+  expect(colored.paper, "still mostly paper").toBeGreaterThan(0.4);
+  await page.evaluate("window.sketchcastLive.setControls({ style: 'pencil' })");
+  await page.waitForTimeout(2500);
+  expect((await sketchFrameStats(page)).colored, "gray again").toBeLessThan(0.002);
 }, 120_000);

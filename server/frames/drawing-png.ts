@@ -1,5 +1,6 @@
-// A gray sketch (width*height bytes) → an 8-bit grayscale PNG, in-process: one deflate on libuv's
-// thread pool is far cheaper than an ffmpeg per reply, and the event loop does not wait for it.
+// A drawing (gray, width*height bytes, or rgb24 for colored pencil) → an 8-bit grayscale or RGB PNG,
+// in-process: one deflate on libuv's thread pool is far cheaper than an ffmpeg per reply, and the
+// event loop does not wait for it.
 import { promisify } from "node:util";
 import { crc32, deflate } from "node:zlib";
 
@@ -15,19 +16,22 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
-export async function encodeGrayPng(gray: Uint8Array, width: number, height: number): Promise<Buffer> {
+export async function encodeDrawingPng(drawing: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const color = drawing.length === width * height * 3;
+  const stride = width * (color ? 3 : 1);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8); // 8 bits, grayscale, deflate, no filter method, no interlace
+  // 8 bits, grayscale (0) or RGB (2), deflate, no filter method, no interlace
+  ihdr.set([8, color ? 2 : 0, 0, 0, 0], 8);
   // Each row behind its filter byte; "Up" (2) turns the paper and the long strokes into zeros.
-  const rows = Buffer.alloc((width + 1) * height);
+  const rows = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) {
-    const at = y * (width + 1);
+    const at = y * (stride + 1);
     rows[at] = 2;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      rows[at + 1 + x] = ((gray[i] as number) - (y > 0 ? (gray[i - width] as number) : 0)) & 0xff;
+    for (let x = 0; x < stride; x++) {
+      const i = y * stride + x;
+      rows[at + 1 + x] = ((drawing[i] as number) - (y > 0 ? (drawing[i - stride] as number) : 0)) & 0xff;
     }
   }
   const idat = await deflateAsync(rows, { level: 6 });

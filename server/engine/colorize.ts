@@ -1,0 +1,45 @@
+// Colored pencil: the pencil drawing coloured by the frame it was drawn from. The network draws
+// gray (its temporal state stays gray); each stroke then takes the frame's colour at that pixel,
+// desaturated and lightened a little, and bare paper stays white. The integer formula is the spec
+// in models/teacher.py (colorize), which test/models/colorize-spec.test.ts holds this to, byte for
+// byte. Composed here rather than by the network: the colour is the frame's own, so the network
+// needs no colour output and colour costs nothing unless asked for.
+
+/** The stroke colour's saturation relative to the frame's (teacher.colorize's default, 0.45). */
+const saturation256 = 115;
+
+/**
+ * gray: width*height drawing (255 = paper); rgb: the frame, rows `rgbStride` pixels apart (the
+ * padded frame the network saw). Returns the width*height rgb24 drawing.
+ */
+export function colorize(
+  gray: Uint8Array,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  rgbStride = width,
+): Uint8Array {
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    let g = y * width;
+    let o = g * 3;
+    let i = y * rgbStride * 3;
+    for (let x = 0; x < width; x++, g++, i += 3) {
+      const ink = 255 - (gray[g] as number);
+      const r = rgb[i] as number;
+      const gr = rgb[i + 1] as number;
+      const b = rgb[i + 2] as number;
+      const luma = (77 * r + 150 * gr + 29 * b + 128) >> 8;
+      out[o++] = tint(ink, luma, r);
+      out[o++] = tint(ink, luma, gr);
+      out[o++] = tint(ink, luma, b);
+    }
+  }
+  return out;
+}
+
+function tint(ink: number, luma: number, c: number): number {
+  const d = Math.min(255, Math.max(0, luma + ((saturation256 * (c - luma)) >> 8)));
+  const k = (15 * d + 255 + 8) >> 4;
+  return 255 - Math.floor((ink * (255 - k) + 127) / 255);
+}
