@@ -35,11 +35,16 @@ function processRssKb(pid: number): number {
   return Number(status.match(/^VmRSS:\s+(\d+) kB/m)?.[1] ?? 0);
 }
 
-/** The server's Node processes: itself and any conversion process (found once per phase: scanning
- *  /proc at every sample would cost the box CPU the live stream needs). */
-async function nodeProcesses(server: RunningServer): Promise<number[]> {
-  const jobs = (await descendants(server.pid)).filter((p) => p.name === "node");
-  return [server.pid, ...jobs.map((p) => p.pid)];
+/** The server's Node processes: itself and, with `job`, its conversion process, waited for (it
+ *  starts just after the job is marked running). Found once per phase: scanning /proc at every
+ *  sample would cost the box CPU the live stream needs. */
+async function nodeProcesses(server: RunningServer, job = false): Promise<number[]> {
+  for (let tries = 0; ; tries++) {
+    // A conversion process starts as chrt, which becomes node with the same pid.
+    const jobs = (await descendants(server.pid)).filter((p) => p.name === "node" || p.name === "chrt");
+    if (!job || jobs.length > 0 || tries === 50) return [server.pid, ...jobs.map((p) => p.pid)];
+    await sleep(100);
+  }
 }
 
 const rssMb = (pids: number[]) => Math.round(pids.reduce((kb, pid) => kb + processRssKb(pid), 0) / 1024);
@@ -68,7 +73,7 @@ async function phase(
     ({ id, key } = up.body);
     while ((await jobView(server, id, key)).state === "queued") await sleep(100);
   }
-  const pids = await nodeProcesses(server);
+  const pids = await nodeProcesses(server, clip !== undefined);
   let rssPeak = rssBefore;
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, rssMb(pids));

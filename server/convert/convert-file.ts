@@ -35,6 +35,8 @@ export interface ConvertOptions {
   probeTimeoutMs?: number;
   /** Aborting kills both ffmpegs and deletes the partial output. */
   signal?: AbortSignal;
+  /** Awaited after each frame is written (a conversion that must leave CPU time to others). */
+  pace?: () => Promise<void>;
   /** Called at most every 250 ms, and for the last frame. */
   onProgress?: (p: ConvertProgress) => void;
 }
@@ -92,6 +94,7 @@ export async function convertFile(engine: SketchEngine, o: ConvertOptions): Prom
     const encodeOldest = async () => {
       await encoder.write(await (drawing.shift() as Promise<Uint8Array>));
       frames++;
+      await o.pace?.();
       const now = performance.now();
       if (o.onProgress && now - reported >= progressEveryMs) {
         reported = now;

@@ -86,6 +86,11 @@ export class SketchEngine {
     return stream;
   }
 
+  /** Streams open now (the server's engine: live cameras and frame API sockets). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
   /** The style input for one of the network's styles: one-hot in the model's order. */
   styleVector(style: NetworkStyle): Float32Array {
     const v = new Float32Array(this.styles.length);

@@ -15,7 +15,12 @@ import type { Convert, ConvertRequest } from "./manager.js";
 export interface ConversionProcessOptions {
   engine: ConversionStart["engine"];
   logLevel: ConversionStart["logLevel"];
+  /** Whether the server draws live streams now; a conversion paces itself while it does. */
+  liveActive: () => boolean;
 }
+
+/** How often a conversion process is told whether live streams are active. */
+const liveCheckMs = 250;
 
 /** How long an aborted conversion may take to wind down before it is killed. */
 const abortGraceMs = 10_000;
@@ -47,6 +52,13 @@ function runConversion(
   return new Promise((resolve, reject) => {
     let outcome: FromConversion | undefined;
     let killer: NodeJS.Timeout | undefined;
+    let live: boolean | undefined;
+    const checkLive = () => {
+      const now = o.liveActive();
+      if (now !== live) send({ type: "live", active: now });
+      live = now;
+    };
+    const liveCheck = setInterval(checkLive, liveCheckMs);
     const onAbort = () => {
       send({ type: "abort" });
       killer = setTimeout(() => child.kill("SIGKILL"), abortGraceMs);
@@ -60,6 +72,7 @@ function runConversion(
     child.once("exit", (code, signal) => finish(`the conversion process exited (${signal ?? code})`));
 
     function finish(why: string) {
+      clearInterval(liveCheck);
       r.signal.removeEventListener("abort", onAbort);
       clearTimeout(killer);
       if (r.signal.aborted) reject(r.signal.reason);
@@ -76,5 +89,6 @@ function runConversion(
       engine: o.engine,
       logLevel: o.logLevel,
     });
+    checkLive();
   });
 }

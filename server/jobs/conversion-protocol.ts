@@ -16,7 +16,11 @@ export interface ConversionStart {
   logLevel: Level | "silent";
 }
 
-export type ToConversion = ConversionStart | { type: "abort" };
+export type ToConversion =
+  | ConversionStart
+  | { type: "abort" }
+  /** Whether the server is drawing live streams now (sent at start and on every change). */
+  | { type: "live"; active: boolean };
 
 export type FromConversion =
   | { type: "progress"; progress: ConvertProgress }

@@ -31,6 +31,7 @@ export async function registerJobs(ctx: ServerContext): Promise<JobManager> {
     conversionProcess({
       engine: { ep: ctx.config.ep, threads: 1, modelPath: ctx.config.model },
       logLevel: ctx.config.logLevel,
+      liveActive: () => ctx.engine.openStreams > 0,
     }),
     metrics,
     log,
