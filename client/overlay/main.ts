@@ -11,7 +11,7 @@ const peer = q.get("peer");
 const video = document.getElementById("sketch") as HTMLVideoElement;
 const canvas = document.getElementById("overlay") as HTMLCanvasElement;
 const key = new PaperKey(canvas, {
-  ink: cssColor(q.get("ink") ?? "black"),
+  ink: q.has("ink") ? cssColor(q.get("ink") ?? "") : undefined,
   transparentPaper: q.get("paper") !== "white",
 });
 // What the page is doing, for whoever looks (there is nothing visible to say it): data-state and

@@ -1,5 +1,7 @@
-// Draws the sketch with its paper keyed out: WebRTC video has no alpha, so each pixel's darkness
-// becomes the ink's opacity (luminance → alpha in a shader), and soft line edges stay soft.
+// Draws the sketch with its paper keyed out: WebRTC video has no alpha, so each pixel's distance from
+// white paper becomes the stroke's opacity (in a shader), and soft line edges stay soft. The stroke
+// keeps its own colour (colour-to-alpha over white: black for pencil, ink and charcoal, the strokes'
+// colours for colored pencil), or takes the one `ink` colour asked for.
 
 const vertexShader = `
 attribute vec2 corner;
@@ -10,17 +12,23 @@ void main() {
 }`;
 
 // Paper arrives a few levels under white after VP8 coding: from `paperLevel` up is fully clear.
+// A pixel is paper × (1 − ink) + colour × ink; its most inked channel gives ink = 1 − min(rgb), and
+// the colour is what over white paper gives the pixel back.
 const fragmentShader = `
 precision mediump float;
 uniform sampler2D frame;
 uniform vec3 ink;
+uniform float ownColour;
 uniform float keyed;
 varying vec2 uv;
 const float paperLevel = 0.94;
 void main() {
-  float l = dot(texture2D(frame, uv).rgb, vec3(0.299, 0.587, 0.114));
-  float a = clamp((paperLevel - l) / paperLevel, 0.0, 1.0);
-  gl_FragColor = keyed > 0.5 ? vec4(ink * a, a) : vec4(mix(vec3(1.0), ink, a), 1.0);
+  vec3 c = texture2D(frame, uv).rgb;
+  float m = min(min(c.r, c.g), c.b);
+  float a = clamp((paperLevel - m) / paperLevel, 0.0, 1.0);
+  vec3 own = clamp(1.0 - (1.0 - c) / max(1.0 - m, 0.001), 0.0, 1.0);
+  vec3 stroke = ownColour > 0.5 ? own : ink;
+  gl_FragColor = keyed > 0.5 ? vec4(stroke * a, a) : vec4(mix(vec3(1.0), stroke, a), 1.0);
 }`;
 
 /** A CSS colour as 0..1 RGB (anything the browser understands; unknown ones are black). */
@@ -48,7 +56,8 @@ export class PaperKey {
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
-    options: { ink: [number, number, number]; transparentPaper: boolean },
+    /** ink: every stroke in this colour (0..1 RGB); unset: each stroke in its own. */
+    options: { ink: [number, number, number] | undefined; transparentPaper: boolean },
   ) {
     const gl = canvas.getContext("webgl", { alpha: true, premultipliedAlpha: true, antialias: false });
     if (!gl) throw new Error("this browser has no WebGL");
@@ -72,7 +81,8 @@ export class PaperKey {
       [gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE],
     ] as const)
       gl.texParameteri(gl.TEXTURE_2D, k, v);
-    gl.uniform3fv(gl.getUniformLocation(program, "ink"), options.ink);
+    gl.uniform3fv(gl.getUniformLocation(program, "ink"), options.ink ?? [0, 0, 0]);
+    gl.uniform1f(gl.getUniformLocation(program, "ownColour"), options.ink ? 0 : 1);
     gl.uniform1f(gl.getUniformLocation(program, "keyed"), options.transparentPaper ? 1 : 0);
     this.clear();
   }

@@ -233,13 +233,34 @@ describe("WHIP in, overlay and WHEP out", () => {
     const framesBefore = Number(await overlay.evaluate(() => document.body.dataset.frames ?? 0));
     const again = await browser.context.newPage();
     await again.goto(site.url);
-    const second = await publish(again, `${server.url}/whip/${room}`);
+    const second = await publish(again, `${server.url}/whip/${room}?style=colored`);
     await overlay.waitForFunction(
       (n) => document.body.dataset.state === "playing" && Number(document.body.dataset.frames) > n + 30,
       framesBefore,
       { timeout: 60_000 },
     );
+    // An overlay without &ink keeps each stroke's own colour: the colored pencil drawing of the
+    // colourful test pattern shows coloured strokes on see-through paper.
+    const own = await browser.context.newPage();
+    await own.setViewportSize({ width: 640, height: 360 });
+    await own.goto(`${server.url}/overlay.html?room=${room}`);
+    await own.waitForFunction(() => Number(document.body.dataset.frames ?? 0) > 30, undefined, {
+      timeout: 60_000,
+    });
+    const ownPng = await own.screenshot({ omitBackground: true });
+    await writeFile(join(shots, "overlay-own-colours.png"), ownPng);
+    const c = await decodePngRgba(ownPng, 640, 360);
+    let seeThrough = 0;
+    let colouredStrokes = 0;
+    for (let i = 0; i < 640 * 360; i++) {
+      const rgb = [0, 1, 2].map((k) => c[i * 4 + k] as number);
+      const al = c[i * 4 + 3] as number;
+      if (al === 0) seeThrough++;
+      if (al > 60 && Math.max(...rgb) - Math.min(...rgb) > 60) colouredStrokes++;
+    }
+    expect(seeThrough / (640 * 360)).toBeGreaterThan(0.3);
+    expect(colouredStrokes / (640 * 360)).toBeGreaterThan(0.005);
     await fetch(second, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
-    await Promise.all([publisher.close(), again.close(), overlay.close(), viewer.close()]);
+    await Promise.all([publisher.close(), again.close(), overlay.close(), own.close(), viewer.close()]);
   }, 240_000);
 });
