@@ -8,7 +8,8 @@ own previous output (rounded to 8 bit, straight-through) warped with the runtime
 the noisy frames, zero motion where that fits as well) and the validity mask of the runtime spec
 (models/temporal.py). Losses:
 fidelity to the teacher on the clean frame (L1 + SSIM) and temporal consistency with the previous
-output warped by the exact flow on non-occluded pixels (Lai et al. 2018).
+output warped by the exact flow on non-occluded pixels (Lai et al. 2018); with --w-adv, a patch
+discriminator's (pix2pix, Isola et al. 2017) opinion of the first and last frame of each clip.
 A guard rolls back to the best recent state if the fidelity loss jumps (CollapseGuard).
 """
 
@@ -123,12 +124,44 @@ def fidelity(o, target, lines, w):
             + w["lines"] * on_line)
 
 
+class PatchCritic(torch.nn.Module):
+    """pix2pix's PatchGAN, small: for each ~22 px patch of a drawing, given the photo, style and
+    detail, does it look like the teacher's strokes (1) or the student's (0)? Per-pixel losses pull
+    strokes the net cannot place exactly toward their blurred mean; a critic of local texture does
+    not, so it asks for stroke-like texture wherever the net draws it."""
+
+    def __init__(self, width=32):
+        super().__init__()
+        c = width
+        act = lambda: torch.nn.LeakyReLU(0.2)
+        self.net = torch.nn.Sequential(
+            torch.nn.Conv2d(8, c, 4, 2, 1), act(),
+            torch.nn.Conv2d(c, 2 * c, 4, 2, 1), torch.nn.GroupNorm(8, 2 * c), act(),
+            torch.nn.Conv2d(2 * c, 2 * c, 3, 1, 1), torch.nn.GroupNorm(8, 2 * c), act(),
+            torch.nn.Conv2d(2 * c, 1, 3, 1, 1))
+
+    def forward(self, frame, drawing, style, detail):
+        """frame [N,H,W,3] 0..255, drawing [N,H,W,1] 0..1, style [N,3], detail [N,1] -> [N,1,H/4,W/4]."""
+        n, h, w, _ = frame.shape
+        cond = torch.cat([style, detail], 1).view(n, 4, 1, 1).expand(n, 4, h, w)
+        x = torch.cat([frame.permute(0, 3, 1, 2) / 255, drawing.permute(0, 3, 1, 2)], 1) * 2 - 1
+        return self.net(torch.cat([x, cond], 1))
+
+
+def critic_input(b, judged):
+    """The first and last frame of each clip (fresh, and after the temporal unroll), stacked."""
+    pick = lambda x: torch.cat([x[:, 0], x[:, -1]])
+    return (pick(b["noisy"]).float(), pick(judged), torch.cat([b["style"]] * 2), torch.cat([b["detail"]] * 2))
+
+
 def unroll(net, b):
-    """Losses of one batch of clips (see module docstring): fidelity, and temporal per clip [N]
-    (each clip's mean over its valid pixels, so clips with little valid area weigh as much)."""
+    """Losses of one batch of clips (see module docstring): fidelity, temporal per clip [N]
+    (each clip's mean over its valid pixels, so clips with little valid area weigh as much), and
+    the drawings [N,T,H,W,1] in 0..1."""
     n, frames, h, w, _ = b["noisy"].shape
     fid = tmp = 0.0
     prev_out = None
+    drawings = []
     per_clip = lambda x: x.sum((1, 2, 3))
     for t in range(frames):
         frame = b["noisy"][:, t].float()
@@ -143,6 +176,7 @@ def unroll(net, b):
             mask = b["rt_mask"][:, t].float().unsqueeze(-1)
         out = net(frame, prev, mask, b["style"], b["detail"])
         o = out / 255
+        drawings.append(o)
         fid = fid + fidelity(o, target, lines, LOSS)
         if t > 0:
             valid = b["valid"][:, t].float().unsqueeze(-1)
@@ -151,20 +185,20 @@ def unroll(net, b):
             err = (o - warp(prev_out, b["flow"][:, t]) / 255).abs()
             tmp = tmp + per_clip(err * valid) / per_clip(valid).clamp(min=1)
         prev_out = out
-    return fid / frames, tmp / (frames - 1)
+    return fid / frames, tmp / (frames - 1), torch.stack(drawings, 1)
 
 
 def descent(net, b, size=0.05):
     """Fidelity of batch b before and after one plain gradient step of fixed length on it: a net
     whose gradients point downhill lowers it (broken or detached gradients do not)."""
-    before, _ = unroll(net, b)
+    before = unroll(net, b)[0]
     params = [p for p in net.parameters() if p.requires_grad]
     grads = torch.autograd.grad(before, params)
     norm = torch.sqrt(sum((g * g).sum() for g in grads))
     with torch.no_grad():
         for p, g in zip(params, grads):
             p -= size * g / norm
-        after, _ = unroll(net, b)
+        after = unroll(net, b)[0]
     return [float(before), float(after)]
 
 
@@ -203,6 +237,7 @@ def main():
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--w-temporal", type=float, default=2.0)
+    p.add_argument("--w-adv", type=float, default=0.0, help="weight of the patch critic's loss (0: no critic)")
     p.add_argument("--static-p", type=float, default=0.3, help="share of clips with a still camera")
     p.add_argument("--widths", default="24,48,96")
     p.add_argument("--collapse", type=float, default=1.5,
@@ -228,6 +263,8 @@ def main():
     if a.resume:
         net.load_state_dict(torch.load(a.resume)["model"])
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    critic = PatchCritic() if a.w_adv else None
+    opt_critic = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999)) if critic else None
     clips = Clips(photos, a.batch, a.frames, a.size, a.seed, a.static_p)
     # one worker makes clips (teacher, DIS) while the main process trains; none in smoke runs
     loader = torch.utils.data.DataLoader(clips, batch_size=None, num_workers=1, prefetch_factor=4) if not a.smoke \
@@ -244,13 +281,24 @@ def main():
             min(1, (step + 1) / (5 if a.smoke else 50))
         for g in opt.param_groups:
             g["lr"] = lr
-        fid, tmp = unroll(net, b)
+        fid, tmp, drawn = unroll(net, b)
         tmp = tmp.mean()
         loss = fid + a.w_temporal * tmp
+        if critic:  # least-squares GAN (Mao et al. 2017): the student's patches should score 1
+            fake = critic_input(b, drawn)
+            adv = ((critic(*fake) - 1) ** 2).mean()
+            loss = loss + a.w_adv * adv
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
+        if critic:  # the critic: the teacher's patches 1, the student's 0
+            real = critic_input(b, b["target"].float().unsqueeze(-1) / 255)
+            fake = (fake[0], fake[1].detach(), *fake[2:])
+            critic_loss = ((critic(*real) - 1) ** 2).mean() + (critic(*fake) ** 2).mean()
+            opt_critic.zero_grad()
+            critic_loss.backward()
+            opt_critic.step()
         hist.append((float(fid), float(tmp)))
         if (step + 1) % (5 if a.smoke else 25) == 0:
             f, t = np.mean(hist[-25:], 0)
