@@ -2,6 +2,7 @@
 // then preview and download the result. The job id and key are kept in the URL fragment
 // (`#job=<id>&key=<key>`: a fragment never reaches a server, not even in a Referer) so a reload
 // resumes watching the same job, and the key in localStorage for links that lost it.
+import { styleLabels, styleNames } from "../../server/engine/styles.js";
 import { cancelJob, getJob, type JobView, type Progress, type Upload, uploadJob } from "./api.js";
 import { keyOf, rememberKey } from "./keys.js";
 import { watchJob } from "./live.js";
@@ -13,6 +14,16 @@ function el<T extends HTMLElement>(id: string): T {
 }
 
 const form = el<HTMLFormElement>("form");
+// One radio per style the engine draws, the default checked.
+el("styles").append(
+  ...styleNames.map((s) => {
+    const label = document.createElement("label");
+    const radio = Object.assign(document.createElement("input"), { type: "radio", name: "style", value: s });
+    radio.checked = s === "pencil";
+    label.append(radio, ` ${styleLabels[s]}`);
+    return label;
+  }),
+);
 const drop = el<HTMLLabelElement>("drop");
 const fileInput = el<HTMLInputElement>("file");
 const fileName = el("file-name");

@@ -1,15 +1,12 @@
 // The sketch controls both live pages show (preview, call): style, detail and steady lines, in a
 // form with the ids `style`, `detail`, `temporal`. The style list comes from the engine's own.
-import { type StyleName, styleNames } from "../../server/engine/controls.js";
+import { type StyleName, styleLabels, styleNames } from "../../server/engine/styles.js";
 
 export interface SketchControlValues {
   style: StyleName;
   detail: number;
   temporal: boolean;
 }
-
-const styleLabel = (s: StyleName) =>
-  s === "colored" ? "Colored pencil" : (s[0]?.toUpperCase() ?? "") + s.slice(1);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -21,7 +18,7 @@ export function wireSketchControls(onChange: (values: SketchControlValues) => vo
   const style = $<HTMLSelectElement>("style");
   const detail = $<HTMLInputElement>("detail");
   const temporal = $<HTMLInputElement>("temporal");
-  style.replaceChildren(...styleNames.map((s) => new Option(styleLabel(s), s)));
+  style.replaceChildren(...styleNames.map((s) => new Option(styleLabels[s], s)));
   const read = (): SketchControlValues => ({
     style: style.value as StyleName,
     detail: Number(detail.value),

@@ -1,18 +1,7 @@
 // What a viewer can change per stream, between any two frames, and the one schema every front end
 // (socket.io, WHIP URLs, the frame API) validates a change with.
 import { z } from "zod";
-/** The styles the network draws (the model's `styles` metadata gives their input order). */
-export const networkStyles = ["pencil", "ink", "charcoal"] as const;
-export type NetworkStyle = (typeof networkStyles)[number];
-/** What a viewer picks from: the network's styles, and colored pencil (colorize.ts). */
-export const styleNames = [...networkStyles, "colored"] as const;
-export type StyleName = (typeof styleNames)[number];
-
-/** How a style is drawn: the network's style, and whether the drawing is then coloured by the frame
- *  (colored pencil is the pencil drawing in the frame's colours). */
-export function drawnAs(style: StyleName): { network: NetworkStyle; color: boolean } {
-  return style === "colored" ? { network: "pencil", color: true } : { network: style, color: false };
-}
+import { type StyleName, styleNames } from "./styles.js";
 
 export interface SketchControls {
   style: StyleName;

@@ -4,12 +4,13 @@ import { readFile } from "node:fs/promises";
 import type { Logger } from "../log.js";
 import { modelPaths } from "../paths.js";
 import type { BatchOptions } from "./batch.js";
-import { type NetworkStyle, networkStyles, type SketchControls, type StyleName } from "./controls.js";
+import type { SketchControls } from "./controls.js";
 import { EngineClient } from "./engine-client.js";
 import type { ExecutionProvider } from "./execution-provider.js";
 import { activeEp } from "./metrics.js";
 import { readModelMetadata } from "./model-metadata.js";
 import { SketchStream } from "./sketch-stream.js";
+import { type NetworkStyle, networkStyles, type StyleName } from "./styles.js";
 
 export type { SketchControls, StyleName };
 export { SketchStream };

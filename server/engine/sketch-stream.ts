@@ -2,11 +2,12 @@
 // temporal state (previous frame + previous drawing, pad buffers) live in the engine worker, keyed by
 // this stream's id (frame-step.ts); this side checks input, keeps the controls and the metrics.
 
-import { checkControls, defaultControls, drawnAs, type SketchControls } from "./controls.js";
+import { checkControls, defaultControls, type SketchControls } from "./controls.js";
 import type { EngineClient } from "./engine-client.js";
 import { frameSizeProblem } from "./frame-limits.js";
 import { frameMs, framesProcessed, sceneCuts } from "./metrics.js";
 import type { SketchEngine } from "./sketch-engine.js";
+import { drawnAs } from "./styles.js";
 
 export class FrameSizeError extends RangeError {
   override name = "FrameSizeError";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { styleNames } from "../engine/controls.js";
+import { styleNames } from "../engine/styles.js";
 
 /** Lifecycle of a conversion job; `done`, `failed` and `cancelled` are final. */
 export const JOB_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;
