@@ -8,6 +8,13 @@ export interface RtpTarget {
   ssrc: number;
 }
 
+/** The frames an encoder takes: their size, and gray or rgb24 (colored pencil). */
+export interface DrawingFormat {
+  width: number;
+  height: number;
+  color: boolean;
+}
+
 /** Bits per pixel per second: a sketch is mostly flat paper, so 0.12 looks clean (~830 kbit/s at 360p30). */
 const bitsPerPixel = 0.12;
 
@@ -20,7 +27,7 @@ const bitsPerPixel = 0.12;
  */
 export function startVp8RtpEncoder(
   target: RtpTarget,
-  { width, height, color }: { width: number; height: number; color: boolean },
+  { width, height, color }: DrawingFormat,
 ): FfmpegProcess {
   const bitrate = Math.round(width * height * 30 * bitsPerPixel);
   const url = `rtp://127.0.0.1:${target.port}?rtcpport=${target.port}&pkt_size=1200`;

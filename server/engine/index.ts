@@ -1,4 +1,6 @@
 // The engine's public surface: import from "server/engine/index.js".
+
+export { isColorDrawing } from "./colorize.js";
 export type { SketchControls } from "./controls.js";
 export { defaultControls } from "./controls.js";
 export { frameSizeProblem, maxFramePixels, maxFrameSide } from "./frame-limits.js";

@@ -1,8 +1,10 @@
 // A drawing (gray, width*height bytes, or rgb24 for colored pencil) → an 8-bit grayscale or RGB PNG,
 // in-process: one deflate on libuv's thread pool is far cheaper than an ffmpeg per reply, and the
 // event loop does not wait for it.
+
 import { promisify } from "node:util";
 import { crc32, deflate } from "node:zlib";
+import { isColorDrawing } from "../engine/index.js";
 
 const deflateAsync = promisify(deflate);
 const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -17,7 +19,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 export async function encodeDrawingPng(drawing: Uint8Array, width: number, height: number): Promise<Buffer> {
-  const color = drawing.length === width * height * 3;
+  const color = isColorDrawing(drawing, width, height);
   const stride = width * (color ? 3 : 1);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);

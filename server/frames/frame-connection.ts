@@ -4,7 +4,7 @@
 // the socket; refusals are error messages.
 import type { RawData, WebSocket } from "ws";
 import type { RgbFrame } from "../decode/ppm-frame-reader.js";
-import { FrameSizeError, frameSizeProblem, type SketchStream } from "../engine/index.js";
+import { FrameSizeError, frameSizeProblem, isColorDrawing, type SketchStream } from "../engine/index.js";
 import type { Logger } from "../log.js";
 import { encodeDrawingPng } from "./drawing-png.js";
 import {
@@ -124,7 +124,7 @@ export class FrameConnection {
       const png = reply === "png";
       const body = png ? await encodeDrawingPng(sketch, picture.width, picture.height) : sketch;
       // Raw colored pencil is rgb24, said by the reply's format.
-      const color = sketch.length === picture.width * picture.height * 3;
+      const color = isColorDrawing(sketch, picture.width, picture.height);
       const format = png ? "png" : color ? "rgb24" : "gray";
       // Waits until the reply is handed to the socket: a client that does not read holds up its own
       // next frame, not the server's memory.

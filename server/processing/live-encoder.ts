@@ -1,4 +1,4 @@
-import { type RtpTarget, startVp8RtpEncoder } from "../encode/vp8-rtp-encoder.js";
+import { type DrawingFormat, type RtpTarget, startVp8RtpEncoder } from "../encode/vp8-rtp-encoder.js";
 import type { FfmpegProcess } from "../ffmpeg/ffmpeg.js";
 import { LatestSlot } from "./latest-slot.js";
 
@@ -11,7 +11,7 @@ export class LiveEncoder {
   readonly process: FfmpegProcess;
   private readonly pending = new LatestSlot<Uint8Array>();
 
-  constructor(target: RtpTarget, frames: { width: number; height: number; color: boolean }) {
+  constructor(target: RtpTarget, frames: DrawingFormat) {
     this.process = startVp8RtpEncoder(target, frames);
     this.process.stdin.on("drain", () => {
       const next = this.pending.take();

@@ -1,3 +1,4 @@
+import { isColorDrawing } from "../engine/index.js";
 import { lumaInto } from "./luma.js";
 
 /**
@@ -8,6 +9,6 @@ import { lumaInto } from "./luma.js";
  */
 export function copyProbeBand(rgb: Uint8Array, drawing: Uint8Array, width: number, height: number): void {
   const pixels = width * Math.ceil(height / 8);
-  if (drawing.length === width * height * 3) drawing.set(rgb.subarray(0, pixels * 3));
+  if (isColorDrawing(drawing, width, height)) drawing.set(rgb.subarray(0, pixels * 3));
   else lumaInto(rgb, drawing, pixels);
 }

@@ -1,6 +1,8 @@
 import type { types } from "mediasoup";
 import type { RgbFrame } from "../decode/ppm-frame-reader.js";
 import { createSketchOutput, type SketchOutput } from "../egress/sketch-output.js";
+import type { DrawingFormat } from "../encode/vp8-rtp-encoder.js";
+import { isColorDrawing } from "../engine/index.js";
 import { requestKeyFramesUntilStopped } from "../ingress/keyframe-requests.js";
 import type { Logger } from "../log.js";
 import type { FrameStream } from "./frame-stream.js";
@@ -66,9 +68,6 @@ const stallMs = 400;
 /** Spares start this long after a switch (see WarmSpare). */
 const spareDelayMs = 1500;
 
-/** What an encoder is started for: a frame size, and gray or rgb24 (colored pencil) frames. */
-type EncoderKey = { width: number; height: number; color: boolean };
-
 /**
  * One browser camera through the live loop: plain RTP → ffmpeg decode → stream.process → ffmpeg
  * VP8 encode → plain RTP → `output.producer`. Stages hand over through one-slot mailboxes, so a
@@ -85,7 +84,7 @@ export class SketchProcessor {
   /** Keyed by a generation: a resolution change asks for a decoder of the next one. */
   private readonly decoders: WarmSpare<LiveDecoder, number>;
   private decoderGeneration = 0;
-  private readonly encoders: WarmSpare<LiveEncoder, EncoderKey>;
+  private readonly encoders: WarmSpare<LiveEncoder, DrawingFormat>;
   private stopKeyFrames: (() => void) | undefined;
   private lastFrameAt = performance.now();
   private processing = false;
@@ -115,7 +114,7 @@ export class SketchProcessor {
       spareDelayMs,
       retryMs: 1000,
     });
-    this.encoders = new WarmSpare<LiveEncoder, EncoderKey>({
+    this.encoders = new WarmSpare<LiveEncoder, DrawingFormat>({
       start: async (key) => new LiveEncoder(this.output.target, key),
       activate: () => {},
       onCrash: (encoder) => this.crashed("encoder", encoder.process.stderrTail()),
@@ -284,7 +283,7 @@ export class SketchProcessor {
    *  (switching encoders when either changed: the output's relay makes the switch invisible to
    *  viewers). */
   private async encode(drawing: Uint8Array, width: number, height: number): Promise<void> {
-    const key = { width, height, color: drawing.length === width * height * 3 };
+    const key = { width, height, color: isColorDrawing(drawing, width, height) };
     const encoder = this.encoders.serves(key) ? this.encoders.active : await this.encoders.use(key);
     if (!encoder || this.closing) return;
     if (encoder.offer(drawing)) this.dropped("encoder");
