@@ -4,5 +4,12 @@ import type { Config } from "./schema.js";
 
 /** The engine the configuration asks for (the app side of the engine ← app boundary). */
 export function engineOptions(config: Config, logger: Logger): SketchEngineOptions {
-  return { modelPath: config.model, ep: config.ep, threads: config.threads, batch: config.batch, logger };
+  return {
+    modelPath: config.model,
+    ep: config.ep,
+    threads: config.threads,
+    workers: config.engineWorkers,
+    batch: config.batch,
+    logger,
+  };
 }

@@ -62,7 +62,8 @@ export async function convertCommand(positionals: string[], flags: Record<string
   const threadsGiven = flags.threads !== undefined || process.env.SKETCHCAST_THREADS !== undefined;
   const config = loadConfig(threadsGiven ? flags : { ...flags, threads: "1" });
   const logger = createCliLogger("warn");
-  const engine = await SketchEngine.create(engineOptions(config, logger));
+  // One stream: one worker, whatever the server's setting.
+  const engine = await SketchEngine.create({ ...engineOptions(config, logger), workers: 1 });
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);

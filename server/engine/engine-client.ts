@@ -3,9 +3,8 @@
 // Why a worker: onnxruntime-node runs a session synchronously on the JS thread (its run() is a promise
 // around a blocking call) and the flow/warp addon is synchronous too, so on the main thread every frame
 // blocked the event loop for the whole step (15–30 ms at 360p), stalling the live loop's ffmpeg pipes,
-// RTP relay and sockets. Why ONE worker for every stream: the target has 2 cores and each run already
-// uses them through ORT's intra-op threads; a worker per stream would oversubscribe the cores (and load
-// the model once per stream). Runs from different streams are therefore serialized in the worker.
+// RTP relay and sockets. A worker serves many streams, one run at a time; SketchEngine may start
+// several (`--engine-workers`), each with its own session, so that runs of different streams overlap.
 import { extname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.js";

@@ -1,6 +1,8 @@
-// SketchEngine: one ONNX Runtime session shared by every stream (live viewers, conversion jobs), in
-// one worker thread that runs every stream's frame step (engine-client.ts says why one worker).
+// SketchEngine: the sketch network for every stream of a process (live viewers, frame API sockets),
+// in engine worker threads (engine-client.ts), each with its own ONNX Runtime session; a stream stays
+// on one worker (its temporal state lives there), the one with the fewest streams when it opened.
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import type { Logger } from "../log.js";
 import { modelPaths } from "../paths.js";
 import type { BatchOptions } from "./batch.js";
@@ -20,7 +22,10 @@ export interface SketchEngineOptions {
    *  back), models/sketch.onnx on a GPU provider. */
   modelPath?: string;
   ep: ExecutionProvider;
+  /** Intra-op threads of each worker's session. */
   threads: number;
+  /** Engine workers (default 1); "auto": on cpu one per `threads` cores, on a GPU one. */
+  workers?: number | "auto";
   /** Batching across streams (batch.ts); default: maxSize "auto", maxWaitMs 0. */
   batch?: BatchOptions;
   logger: Logger;
@@ -32,11 +37,11 @@ export class SketchEngine {
   /** The model's style order (`styles` metadata); the `style` input follows it. */
   readonly styles: readonly string[];
   readonly modelVersion: string;
-  private readonly streams = new Set<SketchStream>();
+  private readonly streams = new Map<SketchStream, EngineClient>();
   private closed = false;
 
   private constructor(
-    private readonly client: EngineClient,
+    private readonly clients: EngineClient[],
     /** The execution provider actually in use (after any fallback to cpu). */
     readonly ep: ExecutionProvider,
     /** Batching as it runs: maxSize resolved for `ep` (1 = off). */
@@ -58,32 +63,51 @@ export class SketchEngine {
     const stride = Number(meta.stride) || 16;
     const styleCount = meta.styles ? meta.styles.split(",").length : networkStyles.length;
     const batchOptions = opts.batch ?? { maxSize: "auto", maxWaitMs: 0 };
-    const { client, ep, batchMaxSize } = await EngineClient.start(
-      { model, cpuModel, ep: opts.ep, threads: opts.threads, stride, styleCount, batch: batchOptions },
-      opts.logger,
-    );
+    const init = {
+      model,
+      cpuModel,
+      ep: opts.ep,
+      threads: opts.threads,
+      stride,
+      styleCount,
+      batch: batchOptions,
+    };
+    // The first worker settles the provider (after any fallback); the others open on it.
+    const { client, ep, batchMaxSize } = await EngineClient.start(init, opts.logger);
+    const clients = [client];
+    const workers = resolveWorkers(opts.workers ?? 1, ep, opts.threads);
+    try {
+      while (clients.length < workers)
+        clients.push((await EngineClient.start({ ...init, ep }, opts.logger)).client);
+    } catch (err) {
+      await Promise.all(clients.map((c) => c.close()));
+      throw err;
+    }
     const batch = { maxSize: batchMaxSize, maxWaitMs: batchOptions.maxWaitMs };
     activeEp.reset();
     activeEp.set({ ep }, 1);
     opts.logger.info(
-      { ep, threads: opts.threads, batch, model: ep === "cpu" ? cpuPath : gpuPath, version: meta.version },
+      {
+        ep,
+        threads: opts.threads,
+        workers,
+        batch,
+        model: ep === "cpu" ? cpuPath : gpuPath,
+        version: meta.version,
+      },
       "sketch engine ready",
     );
-    return new SketchEngine(client, ep, batch, meta, opts.logger);
+    return new SketchEngine(clients, ep, batch, meta, opts.logger);
   }
 
   /** `maxInFlight` > 1 lets a caller that wants every frame (file conversion) send the next frames
    *  while one runs, so the worker never waits for the caller's round trip; live streams keep 1. */
   createStream(controls: Partial<SketchControls> = {}, maxInFlight = 1): SketchStream {
     if (this.closed) throw new Error("sketch engine is closed");
-    const stream = new SketchStream(
-      this,
-      this.client,
-      controls,
-      () => this.streams.delete(stream),
-      maxInFlight,
-    );
-    this.streams.add(stream);
+    const load = (c: EngineClient) => [...this.streams.values()].filter((s) => s === c).length;
+    const client = this.clients.reduce((best, c) => (load(c) < load(best) ? c : best));
+    const stream = new SketchStream(this, client, controls, () => this.streams.delete(stream), maxInFlight);
+    this.streams.set(stream, client);
     return stream;
   }
 
@@ -105,9 +129,17 @@ export class SketchEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const s of [...this.streams]) s.close();
-    await this.client.close();
+    for (const s of [...this.streams.keys()]) s.close();
+    await Promise.all(this.clients.map((c) => c.close()));
   }
+}
+
+/** "auto" engine workers: on cpu one per `threads` cores, so that streams on different workers run
+ *  their networks side by side without oversubscribing the cores; a GPU provider one (its streams
+ *  batch together in it). */
+function resolveWorkers(workers: number | "auto", ep: ExecutionProvider, threads: number): number {
+  if (workers !== "auto") return workers;
+  return ep === "cpu" ? Math.max(1, Math.floor(availableParallelism() / threads)) : 1;
 }
 
 async function readModel(path: string): Promise<Uint8Array> {

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { heapFlags } from "../heap-flags.js";
 import type { ConversionStart, FromConversion, ToConversion } from "./conversion-protocol.js";
 import type { Convert, ConvertRequest } from "./manager.js";
 
@@ -32,7 +33,7 @@ const abortGraceMs = 10_000;
 function command(): [string, string[]] {
   const entry = new URL(`./conversion-child${extname(import.meta.url)}`, import.meta.url);
   const loader = entry.pathname.endsWith(".ts") ? ["--import", "tsx"] : [];
-  return ["chrt", ["--idle", "0", process.execPath, ...loader, fileURLToPath(entry)]];
+  return ["chrt", ["--idle", "0", process.execPath, ...heapFlags, ...loader, fileURLToPath(entry)]];
 }
 
 export function conversionProcess(o: ConversionProcessOptions): Convert {

@@ -9,6 +9,7 @@ describe("loadConfig", () => {
       host: "0.0.0.0",
       ep: "cpu",
       threads: 2,
+      engineWorkers: "auto",
       uploadLimit: 2 * 2 ** 30,
       jobConcurrency: 1,
     });
@@ -33,6 +34,8 @@ describe("loadConfig", () => {
     expect(c.uploadLimit).toBe(500e6);
     expect(c.turn.urls).toEqual(["turn:a:3478", "turns:b:5349"]);
     expect(c.mediasoup).toMatchObject({ workerBin: "/opt/w", announcedIp: "203.0.113.7" });
+    expect(loadConfig({ "engine-workers": "3" }, {}).engineWorkers).toBe(3);
+    expect(loadConfig({}, { SKETCHCAST_ENGINE_WORKERS: "2" }).engineWorkers).toBe(2);
     expect(loadConfig({ "live-sketch-size": "960x540" }, {}).live.sketchSize).toEqual({
       width: 960,
       height: 540,

@@ -157,6 +157,31 @@ describe("batching across streams", () => {
   });
 });
 
+describe("engine workers", () => {
+  it("take streams in turn, and each draws what one worker draws", async () => {
+    const engine = await SketchEngine.create({
+      modelPath,
+      ep: "cpu",
+      threads: 1,
+      workers: 2,
+      logger: createLogger("warn"),
+    });
+    try {
+      // Which worker's client a stream went to (private: tests only).
+      const clientOf = (s: SketchStream) =>
+        (engine as unknown as { streams: Map<SketchStream, unknown> }).streams.get(s);
+      const [a, b, c] = [engine.createStream(), engine.createStream(), engine.createStream()];
+      expect(clientOf(a)).not.toBe(clientOf(b));
+      expect([clientOf(a), clientOf(b)]).toContain(clientOf(c));
+      for (const s of [a, b, c]) s.close();
+      const clips = await clipsAt(320, 180, [0, 1, 2, 3]);
+      expect(await drawTogether(engine, clips)).toEqual(await drawAlone(unbatched, clips));
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe("batch config", () => {
   it("is off on cpu by default and set by --batch-max-size / SKETCHCAST_BATCH_MAX_WAIT_MS", async () => {
     expect(loadConfig({}, {}).batch).toEqual({ maxSize: "auto", maxWaitMs: 0 });

@@ -10,9 +10,9 @@ import { lavfiFrames } from "../helpers/frames.js";
 const W = 640;
 const H = 360;
 
-/** The engine's worker, reached through private fields: tests only, to kill it. */
+/** The engine's (first) worker, reached through private fields: tests only, to kill it. */
 const workerOf = (engine: SketchEngine) =>
-  (engine as unknown as { client: { worker: Worker } }).client.worker;
+  (engine as unknown as { clients: { worker: Worker }[] }).clients[0]?.worker as Worker;
 
 describe("engine worker", () => {
   it("keeps the event loop responsive while frames run", async () => {

@@ -1,11 +1,13 @@
-// Starts the real server (`node --import tsx server/main.ts`) as a child process on a free port with
-// its own data directory, and waits until /healthz answers. The child is the server process itself
-// (no npx/tsx wrapper in between), so its pid is the one to SIGKILL or to look for children under.
+// Starts the real server (`node --import tsx server/main.ts`, with the heap flags) as a child process
+// on a free port with its own data directory, and waits until /healthz answers. The child is the
+// server process itself (no npx/tsx wrapper in between), so its pid is the one to SIGKILL or to look
+// for children under.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { heapFlags } from "../../server/heap-flags.js";
 import { repoRoot } from "../../server/paths.js";
 
 export interface RunningServer {
@@ -79,7 +81,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const dataDir = opts.dataDir ?? (await tempDataDir());
   const port = await freePort();
   let output = "";
-  const command = opts.command ?? [process.execPath, "--import", "tsx", "server/main.ts"];
+  const command = opts.command ?? [process.execPath, ...heapFlags, "--import", "tsx", "server/main.ts"];
   const child = spawn(command[0] as string, [...command.slice(1), ...(opts.args ?? [])], {
     cwd: repoRoot,
     env: {
