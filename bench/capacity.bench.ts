@@ -23,13 +23,21 @@ const windowSeconds = Number(process.env.CAPACITY_WINDOW_SECONDS ?? 7);
 const maxStreams = Number(process.env.CAPACITY_MAX_STREAMS ?? 8);
 
 /**
- * Unbatched at both sizes; batched across streams at 360p, right after its unbatched run so both see
- * the same load. Batched: up to 4 frames a run, waiting up to 5 ms for the other streams' frames
- * (cameras are not in phase). 720p cameras as the server draws them by default (within
- * live.sketchSize: 640x360 on cpu) and drawn at their own size.
+ * At 360p, unbatched, the two engine layouts of a 2-core box one after the other (one worker with 2
+ * intra-op threads, two workers with one each), then batched across streams (configured layout; up to
+ * 4 frames a run, waiting up to 5 ms for the other streams' frames: cameras are not in phase). 720p
+ * cameras as the server draws them by default (within live.sketchSize: 640x360 on cpu) and drawn at
+ * their own size, in the configured layout.
  */
-const variants: { width: number; height: number; batch: BatchOptions; drawnAtOwnSize?: true }[] = [
-  { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 } },
+const variants: {
+  width: number;
+  height: number;
+  batch: BatchOptions;
+  layout?: { workers: number; threads: number };
+  drawnAtOwnSize?: true;
+}[] = [
+  { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 }, layout: { workers: 1, threads: 2 } },
+  { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 }, layout: { workers: 2, threads: 1 } },
   { width: 640, height: 360, batch: { maxSize: 4, maxWaitMs: 5 } },
   { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 } },
   { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 }, drawnAtOwnSize: true },
@@ -55,10 +63,15 @@ export default async function capacityBench(): Promise<BenchSection> {
   let ep = config.ep;
   try {
     for (const v of variants) {
-      const engine = await SketchEngine.create({ ...engineOptions(config, log), batch: v.batch });
+      const engine = await SketchEngine.create({
+        ...engineOptions(config, log),
+        ...v.layout,
+        batch: v.batch,
+      });
       ep = engine.ep;
       const { maxSize, maxWaitMs } = engine.batch;
-      const label = `${ep}, ${maxSize > 1 ? `batch ≤ ${maxSize}, wait ≤ ${maxWaitMs} ms` : "unbatched"}`;
+      const layout = `${engine.workers} × ${engine.threads} thread${engine.threads > 1 ? "s" : ""}`;
+      const label = `${ep}, ${layout}, ${maxSize > 1 ? `batch ≤ ${maxSize}, wait ≤ ${maxWaitMs} ms` : "unbatched"}`;
       const found = await findCapacity({
         pool,
         engine,
@@ -88,7 +101,7 @@ export default async function capacityBench(): Promise<BenchSection> {
       "latency (p50 over all frames, p90 of the worst stream) = from a frame leaving the decoder (parsed in Node) to its sketch handed to the encoder ffmpeg: mailbox wait + engine queue + frame step; encoding and RTP are not in it. process ms = the engine call alone (queue + step), median",
       "%cpu = percent of one core over the window, from /proc: decode/encode = the pipelines' ffmpegs (spares included), mediasoup = its workers, engine = the engine worker thread and the threads it started (ONNX Runtime, OpenCV), node rest = every other Node thread (main: pipes, RTP relay), sources = the synthetic cameras' ffmpegs (not the server), others = the rest of the box",
       "at N = 1 there is nothing to batch: the batched and unbatched rows differ by noise only; decoded fps over 30 = the cameras (ffmpeg -re) catching up after the box starved them",
-      `ep ${ep} (${config.threads} intra-op threads); webgpu and cuda fall back to cpu without a GPU, so only cpu is measured here (SKETCHCAST_EP picks another)`,
+      `engine: ep ${ep}, workers × intra-op threads each (configured: --engine-workers ${config.engineWorkers}, --threads ${config.threads}); webgpu and cuda fall back to cpu without a GPU, so only cpu is measured here (SKETCHCAST_EP picks another)`,
       `${availableParallelism()} cores shared with other work; load average ${loadBefore} before, ${load()} after`,
     ],
   };

@@ -1,23 +1,25 @@
 // `npm run bench -- flow`: TemporalWarp.next() (flow + warp + mask) per frame on a moving synthetic
-// scene, at 640x360 (flow at full resolution) and 1280x720 (flow on a half-size copy); and the part
-// of it that the engine leaves on its JS thread: warp() after analyzeAsync() (flow-ahead.ts), and hold().
+// scene, at 640x360 (flow at full resolution) and 1280x720 (flow on a half-size copy), and at 640x360
+// from a still camera with sensor noise (a webcam's view: only the object moves); and the part of it
+// that the engine leaves on its JS thread: warp() after analyzeAsync() (flow-ahead.ts), and hold().
 import { cpus, loadavg } from "node:os";
 import { TemporalWarp } from "../server/engine/flow/temporal-warp.js";
-import { crop, grayToRgb, texture } from "../test/helpers/texture.js";
+import { crop, grayToRgb, texture, withSensorNoise } from "../test/helpers/texture.js";
 import { type BenchSection, median, percentile } from "./section.js";
 
 const FRAMES = 30;
 
-/** A camera panning along an ellipse over a textured world, with an object crossing the view. */
-function scene(width: number, height: number) {
+/** A camera panning along an ellipse over a textured world (or standing still, with ±2 levels of
+ *  fresh sensor noise each frame), with an object crossing the view. */
+function scene(width: number, height: number, camera: "pan" | "still") {
   const margin = 64;
   const cw = width + 2 * margin;
   const world = texture(cw, height + 2 * margin, 5);
   const side = width >> 3;
   const frames: { rgb: Uint8Array; gray: Uint8Array }[] = [];
   for (let f = 0; f < FRAMES; f++) {
-    const t = (2 * Math.PI * f) / FRAMES;
-    const gray = crop(
+    const t = camera === "pan" ? (2 * Math.PI * f) / FRAMES : 0;
+    let gray: Uint8Array = crop(
       world,
       cw,
       margin + Math.round(margin * 0.8 * Math.sin(t)),
@@ -29,13 +31,14 @@ function scene(width: number, height: number) {
     const oy = height >> 2;
     for (let y = oy; y < oy + side; y++)
       gray.fill(((y >> 3) & 1) * 200 + 30, y * width + ox, y * width + ox + side);
+    if (camera === "still") gray = withSensorNoise(gray, 2, f + 1);
     frames.push({ rgb: grayToRgb(gray), gray });
   }
   return frames;
 }
 
-async function run(width: number, height: number, calls: number) {
-  const frames = scene(width, height);
+async function run(width: number, height: number, calls: number, camera: "pan" | "still" = "pan") {
+  const frames = scene(width, height, camera);
   const tw = new TemporalWarp(width, height);
   const outPrev = new Uint8Array(width * height);
   const outMask = new Uint8Array(width * height);
@@ -90,6 +93,7 @@ async function run(width: number, height: number, calls: number) {
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
     size: `${width}x${height}`,
+    camera,
     flow_at: `${width / Math.ceil(width / 640)}x${height / Math.ceil(width / 640)}`,
     calls,
     p10_ms: round(percentile(wall, 10)),
@@ -103,7 +107,7 @@ async function run(width: number, height: number, calls: number) {
 }
 
 export default async function flowBench(): Promise<BenchSection> {
-  const rows = [await run(640, 360, 400), await run(1280, 720, 200)];
+  const rows = [await run(640, 360, 400), await run(1280, 720, 200), await run(640, 360, 400, "still")];
   return {
     name: "flow + warp + mask (TemporalWarp.next)",
     rows,

@@ -46,6 +46,8 @@ export class SketchEngine {
     readonly ep: ExecutionProvider,
     /** Batching as it runs: maxSize resolved for `ep` (1 = off). */
     readonly batch: { maxSize: number; maxWaitMs: number },
+    /** Intra-op threads of each worker's session. */
+    readonly threads: number,
     meta: Record<string, string>,
     readonly logger: Logger,
   ) {
@@ -97,7 +99,7 @@ export class SketchEngine {
       },
       "sketch engine ready",
     );
-    return new SketchEngine(clients, ep, batch, meta, opts.logger);
+    return new SketchEngine(clients, ep, batch, opts.threads, meta, opts.logger);
   }
 
   /** `maxInFlight` > 1 lets a caller that wants every frame (file conversion) send the next frames
@@ -114,6 +116,11 @@ export class SketchEngine {
   /** Streams open now (the server's engine: live cameras and frame API sockets). */
   get openStreams(): number {
     return this.streams.size;
+  }
+
+  /** Engine workers, each running its own session. */
+  get workers(): number {
+    return this.clients.length;
   }
 
   /** The style input for one of the network's styles: one-hot in the model's order. */
