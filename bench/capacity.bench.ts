@@ -23,8 +23,8 @@ const windowSeconds = Number(process.env.CAPACITY_WINDOW_SECONDS ?? 7);
 const maxStreams = Number(process.env.CAPACITY_MAX_STREAMS ?? 8);
 
 /**
- * At 360p, unbatched, the two engine layouts of a 2-core box one after the other (one worker with 2
- * intra-op threads, two workers with one each), then batched across streams (configured layout; up to
+ * At 360p, unbatched, engine layouts for a 2-core box one after the other (one worker with 2 intra-op
+ * threads, two workers with one each, two with two each), then batched across streams (configured layout; up to
  * 4 frames a run, waiting up to 5 ms for the other streams' frames: cameras are not in phase). 720p
  * cameras as the server draws them by default (within live.sketchSize: 640x360 on cpu) and drawn at
  * their own size, in the configured layout.
@@ -38,6 +38,7 @@ const variants: {
 }[] = [
   { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 }, layout: { workers: 1, threads: 2 } },
   { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 }, layout: { workers: 2, threads: 1 } },
+  { width: 640, height: 360, batch: { maxSize: 1, maxWaitMs: 0 }, layout: { workers: 2, threads: 2 } },
   { width: 640, height: 360, batch: { maxSize: 4, maxWaitMs: 5 } },
   { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 } },
   { width: 1280, height: 720, batch: { maxSize: 1, maxWaitMs: 0 }, drawnAtOwnSize: true },

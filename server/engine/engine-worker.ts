@@ -1,5 +1,5 @@
 // The engine worker: owns the ONNX Runtime session and every stream's temporal state, and runs the
-// per-frame step off the main thread (why one worker: engine-client.ts). Messages are handled in
+// per-frame step off the main thread (why a worker: engine-client.ts). Messages are handled in
 // arrival order, one at a time, except that a batch (batch.ts) takes queued frames of other streams
 // ahead of their turn; a stream's own messages keep their order (inbox.ts), so its reset or close
 // lands between its frames, never inside one. Conversion jobs run in processes of their own
