@@ -86,7 +86,7 @@ export const configSchema = z
     ep: z.enum(executionProviders, { error: "expected one of cpu, webgpu, cuda" }).default("cpu"),
     threads: integer(1, 256, 2),
     /** Engine worker threads, each with its own session of `threads` intra-op threads; streams go to
-     *  the least busy. "auto": cpu: one per `threads` cores (sketch-engine.ts), a GPU: one. */
+     *  the least busy. "auto": cpu: one per core (sketch-engine.ts), a GPU: one. */
     engineWorkers: integerOrAuto(1, 64),
     /** Unset: the committed model for the provider in use (SketchEngine.create). */
     model: z.string().min(1, { error: "expected a path to an .onnx file" }).optional(),

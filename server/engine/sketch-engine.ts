@@ -24,7 +24,7 @@ export interface SketchEngineOptions {
   ep: ExecutionProvider;
   /** Intra-op threads of each worker's session. */
   threads: number;
-  /** Engine workers (default 1); "auto": on cpu one per `threads` cores, on a GPU one. */
+  /** Engine workers (default 1); "auto": on cpu one per core, on a GPU one. */
   workers?: number | "auto";
   /** Batching across streams (batch.ts); default: maxSize "auto", maxWaitMs 0. */
   batch?: BatchOptions;
@@ -77,7 +77,7 @@ export class SketchEngine {
     // The first worker settles the provider (after any fallback); the others open on it.
     const { client, ep, batchMaxSize } = await EngineClient.start(init, opts.logger);
     const clients = [client];
-    const workers = resolveWorkers(opts.workers ?? 1, ep, opts.threads);
+    const workers = resolveWorkers(opts.workers ?? 1, ep);
     try {
       while (clients.length < workers)
         clients.push((await EngineClient.start({ ...init, ep }, opts.logger)).client);
@@ -141,12 +141,13 @@ export class SketchEngine {
   }
 }
 
-/** "auto" engine workers: on cpu one per `threads` cores, so that streams on different workers run
- *  their networks side by side without oversubscribing the cores; a GPU provider one (its streams
- *  batch together in it). */
-function resolveWorkers(workers: number | "auto", ep: ExecutionProvider, threads: number): number {
+/** "auto" engine workers: on cpu one per core, so that every core can run a stream's network at once
+ *  while a lone stream still gets all of its session's intra-op threads (measured on 2 cores with 2
+ *  threads each, `npm run bench -- capacity`: 3 streams at 640x360 where one worker or two with one
+ *  thread each carried 2); a GPU provider one (its streams batch together in it). */
+function resolveWorkers(workers: number | "auto", ep: ExecutionProvider): number {
   if (workers !== "auto") return workers;
-  return ep === "cpu" ? Math.max(1, Math.floor(availableParallelism() / threads)) : 1;
+  return ep === "cpu" ? availableParallelism() : 1;
 }
 
 async function readModel(path: string): Promise<Uint8Array> {

@@ -1,6 +1,7 @@
 // Batching across streams on the real model: streams submitting together share network runs, and
 // draw exactly what they draw unbatched, each with its own temporal state; streams of different
 // padded sizes never share a run; the config keys and the cpu default.
+import { availableParallelism } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config/load.js";
 import { type SketchControls, SketchEngine, type SketchStream } from "../../server/engine/index.js";
@@ -179,6 +180,18 @@ describe("engine workers", () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it("are one per core on cpu when auto", async () => {
+    const engine = await SketchEngine.create({
+      modelPath,
+      ep: "cpu",
+      threads: 2,
+      workers: "auto",
+      logger: createLogger("warn"),
+    });
+    expect(engine.workers).toBe(availableParallelism());
+    await engine.close();
   });
 });
 
