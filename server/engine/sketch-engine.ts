@@ -74,16 +74,17 @@ export class SketchEngine {
       styleCount,
       batch: batchOptions,
     };
-    // The first worker settles the provider (after any fallback); the others open on it.
+    // The first worker settles the provider (after any fallback); the others open on it, together.
     const { client, ep, batchMaxSize } = await EngineClient.start(init, opts.logger);
-    const clients = [client];
     const workers = resolveWorkers(opts.workers ?? 1, ep);
-    try {
-      while (clients.length < workers)
-        clients.push((await EngineClient.start({ ...init, ep }, opts.logger)).client);
-    } catch (err) {
+    const others = await Promise.allSettled(
+      Array.from({ length: workers - 1 }, () => EngineClient.start({ ...init, ep }, opts.logger)),
+    );
+    const clients = [client, ...others.flatMap((o) => (o.status === "fulfilled" ? [o.value.client] : []))];
+    const failed = others.find((o) => o.status === "rejected");
+    if (failed) {
       await Promise.all(clients.map((c) => c.close()));
-      throw err;
+      throw failed.reason;
     }
     const batch = { maxSize: batchMaxSize, maxWaitMs: batchOptions.maxWaitMs };
     activeEp.reset();
@@ -143,8 +144,9 @@ export class SketchEngine {
 
 /** "auto" engine workers: on cpu one per core, so that every core can run a stream's network at once
  *  while a lone stream still gets all of its session's intra-op threads (measured on 2 cores with 2
- *  threads each, `npm run bench -- capacity`: 3 streams at 640x360 where one worker or two with one
- *  thread each carried 2); a GPU provider one (its streams batch together in it). */
+ *  threads each, `npm run bench -- capacity`: 3 streams at 640x360 in two of three rounds, where one
+ *  worker with 2 threads carried 2 in all three and two with one thread 3 in one); a GPU provider
+ *  one (its streams batch together in it). */
 function resolveWorkers(workers: number | "auto", ep: ExecutionProvider): number {
   if (workers !== "auto") return workers;
   return ep === "cpu" ? availableParallelism() : 1;
