@@ -129,17 +129,20 @@ def run_methods(frames, student, style, detail=0.5, methods=METHODS):
 
 def late_fidelity(rng, bgs, student, clips, frames, size, speed):
     """L1 to the teacher on the clean frames over the last third of each clip, student with and
-    without its previous frame. Slow (speed 0.3, well under 1 px per frame): zero motion can keep
+    without its previous frame (with it, against the teacher's strokes attached to the scene). Slow (speed 0.3, well under 1 px per frame): zero motion can keep
     parts of the previous drawing standing while the picture creeps. Faster: each frame resamples
     the previous drawing, which blurs what the network does not redraw."""
     l1 = {"student_noprev": [], "student": []}
     for i in range(clips):
-        c = video.clip(rng, bgs[i % len(bgs)], None, frames, *size, speed=speed, noise=0.6)
+        c = video.clip(rng, bgs[i % len(bgs)], None, frames, *size, speed=speed, noise=0.6, scene_coords=True)
         res = run_methods(list(c["noisy"]), student, i % 3, methods=tuple(l1))
         for t in range(frames - frames // 3, frames):
-            target = teacher.render(c["clean"][t], i % 3, 0.5) / 255
+            # each against what it should draw: hatching carried with the scene since frame 0 (as
+            # train.py's targets), or, drawn fresh, the tiles at the pixel grid
+            target = {"student": teacher.render(c["clean"][t], i % 3, 0.5, c["coords"][t]) / 255,
+                      "student_noprev": teacher.render(c["clean"][t], i % 3, 0.5) / 255}
             for k in l1:
-                l1[k].append(np.abs(res[k][t] / 255 - target).mean())
+                l1[k].append(np.abs(res[k][t] / 255 - target[k]).mean())
     return {k: float(np.mean(v)) for k, v in l1.items()}
 
 
@@ -220,11 +223,13 @@ def evaluate(a, student, stills, size, t0):
         h, w = img.shape[:2]
         for s in range(3):
             d = student(img, np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8), s)
-            g[STYLE_NAMES[s]].append((*guards.tone_shares(d), guards.edge_ink(img, d), guards.blotch_share(d)))
+            g[STYLE_NAMES[s]].append((*guards.tone_shares(d), guards.edge_ink(img, d), guards.blotch_share(d),
+                                      guards.stroke_energy(d) / guards.stroke_energy(teacher.render(img, s, 0.5))))
     out["drawing"] = {s: {"near_white": float(np.median([v[0] for v in vals])),
                           "mid_gray": float(np.median([v[1] for v in vals])),
                           "edge_ink": float(np.nanmedian([v[2] for v in vals])),
-                          "blotch": float(np.median([v[3] for v in vals])), "blotch_max": float(max(v[3] for v in vals))}
+                          "blotch": float(np.median([v[3] for v in vals])), "blotch_max": float(max(v[3] for v in vals)),
+                          "strokes": float(np.median([v[4] for v in vals]))}
                       for s, vals in g.items()}
 
     # --- synthetic noisy clips (exact flow) and static flicker ---------------------------------
@@ -292,7 +297,7 @@ def evaluate(a, student, stills, size, t0):
     print("drawing (student, no previous frame; medians over the photos):")
     for st, d in out["drawing"].items():
         print(f"  {st:9s} near-white {d['near_white']:.2f}  mid-gray {d['mid_gray']:.2f}  edge ink {d['edge_ink']:.2f}  "
-              f"blotches {d['blotch']:.3f} (worst {d['blotch_max']:.3f})")
+              f"blotches {d['blotch']:.3f} (worst {d['blotch_max']:.3f})  strokes / teacher {d['strokes']:.2f}")
     gh = out["ghosting_on_off"]
     print(f"moving regions, temporal on / off: gradient {gh['gradient']:.3f}  darkness {gh['darkness']:.3f}")
     print("texture attachment, high-pass warping error true / zero flow: " +

@@ -17,7 +17,7 @@ import torch
 from net import STRIDE, Exported, SketchNet
 from teacher import STYLES
 
-VERSION = "3.0.0"  # 3: teacher v3 (paper-white tone, FDoG contours), tone/texture/line loss terms; 2: teacher v2
+VERSION = "4.0.0"  # 4: hatching through the teacher's stroke tiles (hatch.py), scene-attached targets; 3: teacher v3 (paper-white tone, FDoG contours), tone/texture/line loss terms; 2: teacher v2
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "test", "models", "golden.json")
 GOLDEN_INT8 = os.path.join(HERE, "..", "test", "models", "golden-int8.json")

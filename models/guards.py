@@ -6,6 +6,8 @@ fooling ourselves; what a person sees decides.
 - edge ink: share of the photo's strong edges (Canny 100/200 on a bilateral-filtered luminance)
   with ink (<= 170) within 2 px;
 - blotches: share of pixels inside solid-black blotches (< 60, in 15x15 windows >= 60 % black);
+- strokes: high-pass energy of the drawing over the teacher's (mean |drawing - its 1.5 px blur|):
+  a smooth wash where the teacher hatches is well under 1, crisp strokes near 1;
 - ghosting: on clips with a moving foreground, the drawing of the moving regions (true flow > 1 px)
   with temporal on vs off: mean gradient and mean darkness ratios (1 = as crisp and dark);
 - attachment: on moving clips, the warping error of the high-pass (texture) layer of the temporal
@@ -35,6 +37,11 @@ def blotch_share(gray):
     windows = cv2.boxFilter(black, -1, (15, 15), normalize=True) >= 0.6
     inside = cv2.dilate(windows.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
     return float((inside & (black > 0)).mean())
+
+
+def stroke_energy(gray):
+    f = gray.astype(np.float32)
+    return float(np.abs(f - cv2.GaussianBlur(f, (0, 0), 1.5)).mean())
 
 
 def _grad(img):

@@ -10,7 +10,7 @@ int32, activations per tensor (u8, ranges from calibration on synthetic clips ov
 photos, unrolled with the net's own warped previous output as at run time). A tensor is quantized
 once, where it is produced (after its ReLU when one follows, so the ReLU folds into the range), and
 the stems read the uint8 inputs directly (scale 1), which also drops two float casts. Element-wise
-ops (FiLM, skip adds, resize, the output blend) and the two 1x1 heads stay float.
+ops (FiLM, skip adds, resize, the hatching, the output blend) and the 1x1 heads stay float.
 
 `FakeQuant` applies the same rounding in PyTorch so evaluate.py can measure the int8 model
 (`--int8`); onnxruntime's integer kernels agree with it to within rounding of the requantization.
@@ -46,7 +46,7 @@ U8_INPUTS = {"stem_rgb", "stem_pm"}  # raw 0..255 model inputs: scale 1, zero po
 # 0.44x the teacher's with it float, 0.53x int8). On model 3.0.0 with 7-bit weights it costs
 # nothing measurable in int8 (evaluate.py --int8: flicker 0.267x vs 0.260x, warp error 0.333x vs
 # 0.331x, the drawing guards equal) and saves 17 % of the net (8.8 -> 7.3 ms at 640x368, 1 thread).
-FLOAT = {"head_fresh", "head_alpha"}
+FLOAT = {"head_fresh", "head_alpha", "head_hatch"}
 
 
 def convs(exported):

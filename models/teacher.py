@@ -12,12 +12,13 @@ bright (paper), a mild (hatched) and a dark layer, about 76:22:2, mean ~220. So,
 2. Edge tangent flow (ETF): the smoothed structure tensor (Kang 2007 uses an iterative ETF; a
    Gaussian-smoothed tensor is the cheap equivalent), with a weak 45-degree prior where there is
    no structure (a right-hander's hatch).
-3. Hatching. Tone is drawn only as stroke density: seed pixels from a uniform noise tile sampled
-   in the scene's own coordinates (`coords`), kept where the noise is below a density that follows
-   the remapped darkness, each smeared along the ETF into a tapered segment (a straight line
-   integral convolution, Cabral & Leedom 1993; LIC pencil shading: Mao et al. 2001). Strokes are a
-   few px long, overlapping seeds make longer ones, spacing is random: no periodic grid and no gray
-   wash; bright tones stay bare paper. A second layer at 60 degrees appears only in dark tones.
+3. Hatching. Tone is drawn only as stroke density, through a tonal art map (Praun et al. 2001;
+   hatch.py): three tiles of short parallel strokes (0, 63 and 117 degrees), each stroke with its
+   own threshold; a direction's density is the remapped darkness times how well the direction fits
+   the ETF, and raising it adds strokes one by one and thickens them. Bright tones stay bare paper,
+   mild ones get sparse light strokes, dark ones a cross-hatch layer in the next direction. The
+   student shares the tiles, so it can draw these exact strokes (the previous teacher's strokes,
+   seeded by noise it could not see, it learnt only as a smooth wash).
 4. Contours: flow-based DoG (Kang 2007) with the XDoG soft threshold (Winnemoeller 2012): a DoG
    smeared along the ETF, darker with edge strength, in a value that also sees colour edges;
    gated by how much of the local gradient survives a coarse blur, so fine texture (grass, gravel)
@@ -25,11 +26,11 @@ bright (paper), a mild (hatched) and a dark layer, about 76:22:2, mean ~220. So,
    the along-flow smear tapers the ends.
 5. Styles: pencil (gray graphite), ink (crisp black lines of varying weight, sparse hatching in the
    darkest tones, solid black only for large, really black regions: "spot blacks"), charcoal
-   (broad soft strokes, smudged dark tone, paper tooth).
-6. `detail` 0..1: DoG scale 2.2 -> 0.9 px, lower threshold, shorter strokes, lighter lines: fewer,
-   bolder marks -> more, finer ones.
+   (heavier strokes and lines, a smudged tone rubbed into the dark parts, paper tooth).
+6. `detail` 0..1: DoG scale 2.2 -> 0.9 px, lower threshold, lighter lines: fewer, bolder marks ->
+   more, finer ones.
 
-Every stroke texture (hatching noise, wobble, tooth) is sampled at `coords`, a pixel's position in
+Every stroke texture (hatching tiles, wobble, tooth) is sampled at `coords`, a pixel's position in
 the object's own coordinates, so a caller that knows the homography of a layer can make the hatching
 move with it; by default coords is the pixel grid (texture fixed to the screen).
 """
@@ -38,6 +39,8 @@ import math
 
 import cv2
 import numpy as np
+
+import hatch
 
 STYLES = ("pencil", "ink", "charcoal")
 
@@ -54,19 +57,17 @@ LOCAL_CONTRAST = 2.5  # tone input = lum + this x (lum - its 30 px Gaussian mean
 CHROMA_WEIGHT = 0.4  # share of min(R, G, B) in the value the contours are found in
 MIN_RANGE = 0.25  # the lines' contrast stretch is at most 1 / this (flat pictures: noise stays noise)
 
-# --- hatching ----------------------------------------------------------------------------------------
-NOISE_TILE = 256  # side of the random tile the stroke noise is sampled from (wraps)
-STROKE_HALF = (9, 6)  # strokes are smeared over +-this many px along the flow (detail 0 .. 1)
+# --- hatching (hatch.py: the stroke tiles the student shares) ----------------------------------------
+NOISE_TILE = 256  # side of the paper tooth and wobble tiles (wrap)
 PAPER_DARKNESS = 0.03  # remapped darkness below this stays bare paper
-CROSS_DARKNESS = 0.4  # the cross-hatch layer starts at this darkness
-CROSS_ANGLE = 60.0  # degrees between the two layers (90 reads as a grid of ticks)
+CROSS_DARKNESS = 0.35  # the cross-hatch layer (the next tile direction, ~60 degrees on) starts here
 WOBBLE_PX = 1.0  # amplitude of the contours' hand wobble
 WOBBLE_PERIOD = 48.0  # its wavelength in px (of coords)
 
 _rng = np.random.default_rng(7)
-_SEEDS = _rng.uniform(0, 1, (2, NOISE_TILE, NOISE_TILE)).astype(np.float32)  # stroke seeds, two layers
 _TOOTH = _rng.uniform(0, 1, (NOISE_TILE, NOISE_TILE)).astype(np.float32)
 _WOBBLE = _rng.standard_normal((2, 16, 16)).astype(np.float32)
+_HATCH = hatch.tiles()
 
 
 def _tone_target():
@@ -108,11 +109,6 @@ def _flow(lum, sigma):
     return -np.sin(grad), np.cos(grad), coh
 
 
-def _rotate(tx, ty, degrees):
-    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
-    return c * tx - s * ty, s * tx + c * ty
-
-
 def _sample(tile, coords, scale, interp=cv2.INTER_LINEAR):
     """Lookup of a wrapping tile at coords * scale."""
     c = np.mod(coords * scale, tile.shape[0]).astype(np.float32)
@@ -136,19 +132,6 @@ def _smear(img, grid, tx, ty, half, step=1.0):
                                       borderMode=cv2.BORDER_REFLECT101)
             wsum += wts[k]
     return acc / wsum
-
-
-def _hatch_layer(seed_u, darkness, grid, tx, ty, half, lo, hi, max_cover):
-    """Strokes along (tx, ty): a seed pixel wherever the scene's uniform noise is below a density
-    that follows the darkness, each seed smeared into a tapered segment of about 2*half px. Coverage
-    rises from 0 at darkness `lo` to max_cover at `hi`; seeds near the cut are fainter (pressure)."""
-    cover = np.clip((darkness - lo) / (hi - lo), 0, 1) * max_cover
-    # overlapping strokes -> coverage 1 - exp(-density * area)
-    area = 2 * sum(_taper(half)) - 1  # ink of one stroke, in px
-    density = -np.log1p(-cover) / area
-    seeds = np.clip((density - seed_u) / (density + 1e-6) * 2.5, 0, 1) * (cover > 0)
-    strokes = _smear(seeds.astype(np.float32), grid, tx, ty, half) * area  # a sum: one seed -> 1
-    return np.clip(strokes, 0, 1)
 
 
 def spot_blacks(lum, min_area):
@@ -199,8 +182,11 @@ def render(rgb, style="pencil", detail=0.5, coords=None):
 
 
 def render_layers(rgb, style="pencil", detail=0.5, coords=None):
-    """render()'s drawing and its contour layer (float32 0..1 line darkness, before the tone):
-    the part of the drawing that follows from the photo alone, wherever the strokes fall."""
+    """render()'s drawing, its contour layer (float32 0..1 line darkness, before the tone: the part
+    of the drawing that follows from the photo alone, wherever the strokes fall), and its parts
+    (float32): the hatching's per-direction `density` [H, W, 3] and `pressure` [H, W], the smooth
+    fields the student's hatching head predicts, and the `base` [H, W] they are drawn on (lines,
+    spot blacks, smudge): drawing = base - pressure x hatch.ink(density, tiles)."""
     style = STYLES.index(style) if isinstance(style, str) else int(style)
     detail = float(np.clip(detail, 0, 1))
     h, w = rgb.shape[:2]
@@ -221,28 +207,29 @@ def render_layers(rgb, style="pencil", detail=0.5, coords=None):
     base = cv2.GaussianBlur(smooth, (0, 0), TONE_BLUR)
     darkness = 1 - tone_map(np.clip(base + LOCAL_CONTRAST * (base - cv2.GaussianBlur(base, (0, 0), 30.0)), 0, 1))
 
-    seeds = [_sample(t, coords, 1.0, cv2.INTER_NEAREST) for t in _SEEDS]
-    half = round(STROKE_HALF[0] + (STROKE_HALF[1] - STROKE_HALF[0]) * detail)  # long bold .. short fine
+    # hatching: per tile direction a density (darkness x how well the direction fits the ETF; the
+    # cross-hatch layer takes the next direction), inked through the shared stroke tiles
+    tiles = np.stack([_sample(t, coords, 1.0) for t in _HATCH], -1)
+    wt = hatch.weights(np.degrees(np.arctan2(ty, tx)) % 180)
+    # square root: the mild tones get sparse light strokes, not bare paper up to a hard edge
+    ramp = lambda lo, span, top: np.sqrt(np.clip((darkness - lo) / span, 0, 1))[..., None] * top
     if style == 0:
-        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, half, PAPER_DARKNESS, 0.4, 0.85)
-        h2 = _hatch_layer(seeds[1], darkness, grid, *_rotate(tx, ty, CROSS_ANGLE), half, CROSS_DARKNESS, 0.7, 0.6)
-        tooth = 0.85 + 0.3 * _sample(_TOOTH, coords, 1.0)  # graphite skips over the paper's grain
-        press = 0.45 + 0.45 * darkness  # darker tones: more pressure
-        ink = 1 - (1 - press * tooth * h1) * (1 - press * tooth * h2)
-        out = (1 - (0.9 - 0.2 * detail) * line) * (1 - ink)  # bolder lines at low detail
+        density = ramp(PAPER_DARKNESS, 0.45, 1.2) * wt + ramp(CROSS_DARKNESS, 0.35, 1.0) * np.roll(wt, 1, -1)
+        press = 0.4 + 0.4 * darkness  # darker tones: more pressure
+        base = 1 - (0.9 - 0.2 * detail) * line  # bolder lines at low detail
     elif style == 1:
         black = spot_blacks(lum, 0.012 * h * w)
-        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, half + 1, 0.45, 0.7, 0.4)
-        h1 = np.clip((h1 - 0.3) * 2.5, 0, 1)  # a pen line is either there or not
-        out = (1 - line) * (1 - 0.9 * h1) * (1 - black)
+        density, press = ramp(0.4, 0.25, 1.0) * wt, np.ones_like(darkness)  # sparse, darkest tones only
+        base = (1 - line) * (1 - black)
     else:
-        h1 = _hatch_layer(seeds[0], darkness, grid, tx, ty, half + 3, PAPER_DARKNESS, 0.6, 0.7)
-        h1 = cv2.GaussianBlur(h1, (0, 0), 1.6 - 0.8 * detail)  # broad, soft strokes
         smudge = cv2.GaussianBlur(np.clip(darkness - 0.3, 0, 1), (0, 0), 5.0)  # rubbed-in tone, dark only
         tooth = 0.75 + 0.5 * _sample(_TOOTH, coords, 0.7)
-        ink = 1 - (1 - np.clip((0.5 + 0.5 * darkness) * tooth * h1 * 1.6, 0, 1)) * (1 - 0.5 * smudge * tooth)
-        out = (1 - 0.95 * line) * (1 - ink)
-    return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8), line
+        density = ramp(PAPER_DARKNESS, 0.4, 1.2) * wt + ramp(0.45, 0.3, 0.9) * np.roll(wt, 1, -1)
+        press = 0.6 + 0.4 * darkness
+        base = (1 - 0.95 * line) * (1 - 0.5 * smudge * tooth)
+    out = base - press * hatch.ink(density, tiles)
+    return (np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8), line,
+            {"density": density.astype(np.float32), "pressure": press.astype(np.float32), "base": base.astype(np.float32)})
 
 
 def colorize(gray, rgb, saturation=0.45):

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 import data
+import hatch
 import teacher
 import temporal
 import video
@@ -33,6 +34,7 @@ from net import SketchNet
 
 
 LOSS = {"l1": 0.5, "ssim": 0.2, "tone": 1.0, "texture": 4.0, "lines": 2.0}  # fidelity weights (see fidelity())
+W_HATCH = 1.0  # the hatching head and the drawing under it against the teacher's (see unroll())
 LINE_MASK = 0.3  # teacher line darkness from which a pixel counts as on a contour (the "lines" term)
 
 
@@ -41,22 +43,30 @@ def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
     bg = photos[rng.integers(len(photos))]
     fg = photos[rng.integers(len(photos))]
     static = rng.uniform() < static_p
-    c = video.clip(rng, bg, fg, frames, size, size, speed=rng.uniform(0.5, 6), static=static)
+    c = video.clip(rng, bg, fg, frames, size, size, speed=rng.uniform(0.5, 6), static=static, scene_coords=True)
     style = int(rng.choice(3, p=[0.5, 0.25, 0.25]))
     detail = float(rng.uniform(0, 1))
-    layers = [teacher.render_layers(f, style, detail) for f in c["clean"]]
-    target = np.stack([d for d, _ in layers])
-    lines = np.stack([line >= LINE_MASK for _, line in layers])
+    temporal_on = rng.uniform() >= temporal_off_p
+    # Strokes attached to the scene: frame 0's hatching is the tiles at the pixel grid (what the
+    # student draws without a past), later frames move it with each layer, so the student learns
+    # to carry its strokes along its warped past. Without a past it can only draw them at the grid.
+    layers = [teacher.render_layers(f, style, detail, coords if temporal_on else None)
+              for f, coords in zip(c["clean"], c["coords"])]
+    target = np.stack([d for d, _, _ in layers])
+    lines = np.stack([line >= LINE_MASK for _, line, _ in layers])
+    cells = lambda x: x.reshape(size // 4, 4, size // 4, 4, -1).mean((1, 3))  # per 4x4 cell, as the head predicts
+    hatching = np.stack([np.concatenate([cells(p["density"]), cells(p["pressure"][..., None])], -1) for *_, p in layers])
+    base = np.stack([p["base"] for *_, p in layers])
     rt_flow = np.zeros_like(c["flow"])
     rt_mask = np.zeros(c["valid"].shape, np.uint8)
     use_prev = np.zeros(frames, bool)
-    if rng.uniform() >= temporal_off_p:
+    if temporal_on:
         grays = [temporal.gray(f) for f in c["noisy"]]
         for t in range(1, frames):
             dis = temporal.dis_flow(grays[t], grays[t - 1])
             rt_flow[t], _, rt_mask[t], frac = temporal.runtime_mask(grays[t - 1], grays[t], dis)
             use_prev[t] = frac >= temporal.SCENE_CUT_FRACTION
-    return {"noisy": c["noisy"], "target": target, "lines": lines, "rt_flow": rt_flow, "rt_mask": rt_mask, "use_prev": use_prev,
+    return {"noisy": c["noisy"], "target": target, "lines": lines, "hatching": hatching, "base": base, "rt_flow": rt_flow, "rt_mask": rt_mask, "use_prev": use_prev,
             "flow": c["flow"], "valid": c["valid"], "style": np.eye(3, dtype=np.float32)[style],
             "detail": np.float32([detail])}
 
@@ -157,7 +167,11 @@ def critic_input(b, judged):
 def unroll(net, b):
     """Losses of one batch of clips (see module docstring): fidelity, temporal per clip [N]
     (each clip's mean over its valid pixels, so clips with little valid area weigh as much), and
-    the drawings [N,T,H,W,1] in 0..1."""
+    the drawings [N,T,H,W,1] in 0..1. Fidelity includes (W_HATCH) the L1 of the hatching head to
+    the teacher's stroke densities and pressure per 4x4 cell, and of the drawing under the hatching
+    to the teacher's (lines, spot blacks, smudge): the final drawing depends on the densities only
+    where a stroke edge lies, too sparse a signal to find them from, and a smooth shading under the
+    strokes is a local optimum (a run without these terms switched the hatching off and shaded)."""
     n, frames, h, w, _ = b["noisy"].shape
     fid = tmp = 0.0
     prev_out = None
@@ -174,10 +188,16 @@ def unroll(net, b):
             use = b["use_prev"][:, t].view(n, 1, 1, 1)
             prev = torch.where(use, warp(rounded, b["rt_flow"][:, t]), torch.tensor(255.0))
             mask = b["rt_mask"][:, t].float().unsqueeze(-1)
-        out = net(frame, prev, mask, b["style"], b["detail"])
+        out, hd, base = net(frame, prev, mask, b["style"], b["detail"], hatching=True)
         o = out / 255
         drawings.append(o)
-        fid = fid + fidelity(o, target, lines, LOSS)
+        want = b["hatching"][:, t].permute(0, 3, 1, 2).float()
+        # at most 1 per value: these are unclamped outputs, and a few wild pixels in one batch had
+        # made the step's loss 20x the rest, which the collapse guard took for a collapse
+        l1 = lambda x, y: (x - y).abs().clamp(max=1).mean()
+        fid = fid + fidelity(o, target, lines, LOSS) + W_HATCH * (
+            l1(hd[:, :3] / hatch.GAIN, want[:, :3]) + l1(hd[:, 3:] / 255, want[:, 3:])
+            + l1(base / 255, b["base"][:, t].unsqueeze(-1)))
         if t > 0:
             valid = b["valid"][:, t].float().unsqueeze(-1)
             # gradients reach the previous output too: pulling each drawing towards its neighbours
@@ -188,7 +208,7 @@ def unroll(net, b):
     return fid / frames, tmp / (frames - 1), torch.stack(drawings, 1)
 
 
-def descent(net, b, size=0.05):
+def descent(net, b, size=0.01):
     """Fidelity of batch b before and after one plain gradient step of fixed length on it: a net
     whose gradients point downhill lowers it (broken or detached gradients do not)."""
     before = unroll(net, b)[0]
@@ -260,8 +280,9 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     net = SketchNet(tuple(int(x) for x in a.widths.split(",")))
-    if a.resume:
-        net.load_state_dict(torch.load(a.resume)["model"])
+    if a.resume:  # a checkpoint from before the hatching head starts with the head's initial weights
+        missing = net.load_state_dict(torch.load(a.resume)["model"], strict=False).missing_keys
+        assert all(k.startswith("head_hatch.") for k in missing), missing
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     critic = PatchCritic() if a.w_adv else None
     opt_critic = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999)) if critic else None
@@ -319,7 +340,7 @@ def main():
                "first_fid": float(np.mean([h[0] for h in hist[:5]])), "last_fid": float(np.mean([h[0] for h in hist[-5:]])),
                "rollbacks": guard.rollbacks}
     if a.smoke:
-        summary["descent"] = descent(net, b)
+        summary["descent"] = descent(net.eval(), b)  # eval: true gradients (no straight-through, no leak)
     with open(os.path.join(a.out, "train.json"), "w") as f:
         json.dump({"args": vars(a), "summary": summary, "log": log}, f, indent=1)
     print(json.dumps(summary))

@@ -70,9 +70,11 @@ def degrade(rng, frame, level):
     return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
-def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None):
+def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None, scene_coords=False):
     """n frames of h x w. Returns dict with clean, noisy [n,h,w,3] uint8, flow [n,h,w,2] (backward,
-    t -> t-1; flow[0] = 0) and valid [n,h,w] bool (correspondence exists: not occluded, in view)."""
+    t -> t-1; flow[0] = 0) and valid [n,h,w] bool (correspondence exists: not occluded, in view).
+    scene_coords: also `coords` [n,h,w,2] float32, each pixel's position in its layer's frame 0
+    (the pixel grid in frame 0), for the teacher to draw strokes that move with the scene."""
     ph, pw = bg.shape[:2]
     scale = rng.uniform(0.6, 1.6) * min(1.0, min(ph / h, pw / w) / 1.8)
     motion = _motion(rng, ph, pw, h, w, scale, speed)
@@ -94,7 +96,7 @@ def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None):
             Bt = _homography(h, w, t, fm, 1.0, False)
             B.append(Bt @ np.array([[1, 0, -start[0]], [0, 1, -start[1]], [0, 0, 1]]))
 
-    clean, noisy, flow, valid = [], [], [], []
+    clean, noisy, flow, valid, coords = [], [], [], [], []
     alphas = []
     for t in range(n):
         f = _warp(bg, A[t], h, w).astype(np.float32)
@@ -105,6 +107,11 @@ def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None):
         f = np.clip(f * gain[t] + 0.5, 0, 255).astype(np.uint8)
         clean.append(f)
         noisy.append(degrade(rng, f, noise))
+        if scene_coords:
+            c = _map(np.linalg.inv(A[0]) @ A[t], h, w)
+            if use_fg:
+                c = np.where((alphas[t] > 0.5)[..., None], _map(np.linalg.inv(B[0]) @ B[t], h, w), c)
+            coords.append(c)
         if t == 0:
             flow.append(np.zeros((h, w, 2), np.float32))
             valid.append(np.zeros((h, w), bool))
@@ -125,4 +132,5 @@ def clip(rng, bg, fg_photo, n, h, w, speed=3.0, static=False, noise=None):
             ok &= np.abs(alphas[t] - 0.5) > 0.45
         flow.append(m - grid)
         valid.append(ok)
-    return {"clean": np.stack(clean), "noisy": np.stack(noisy), "flow": np.stack(flow), "valid": np.stack(valid)}
+    out = {"clean": np.stack(clean), "noisy": np.stack(noisy), "flow": np.stack(flow), "valid": np.stack(valid)}
+    return out | ({"coords": np.stack(coords)} if scene_coords else {})

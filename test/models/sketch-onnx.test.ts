@@ -192,6 +192,32 @@ describe.each(committed)("models/$file", ({ file, golden: goldenFile, script }) 
     expect(diff / pencil.length).toBeGreaterThan(2);
   });
 
+  it("hatches a dark area: strokes on paper, not a gray wash", async () => {
+    // the synthetic frame's dark disc, 6 px in from its edge (its outline is a line, not hatching)
+    const [h, w] = [96, 128];
+    const d = ((await session.run(feeds(1, h, w))).sketch as ort.Tensor).data as Uint8Array;
+    const inner: number[] = [];
+    let step = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w - 1; x++) {
+        if ((x - w * 0.4) ** 2 + (y - h * 0.5) ** 2 >= (h * 0.3 - 6) ** 2) continue;
+        inner.push(d[y * w + x] as number);
+        step += Math.abs((d[y * w + x] as number) - (d[y * w + x + 1] as number));
+      }
+    }
+    const share = (p: (v: number) => boolean) => inner.filter(p).length / inner.length;
+    expect(
+      share((v) => v >= 200),
+      "bare paper between the strokes",
+    ).toBeGreaterThan(0.1);
+    expect(
+      share((v) => v <= 150),
+      "strokes",
+    ).toBeGreaterThan(0.2);
+    // a smooth wash (model 3.0.0) changes little from pixel to pixel; strokes do
+    expect(step / inner.length, "crisp: neighbouring pixels differ").toBeGreaterThan(15);
+  });
+
   it("follows a valid warped previous drawing more than an invalid one", async () => {
     const [h, w] = [64, 96];
     const dist = async (mask: number) => {
