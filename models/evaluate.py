@@ -129,8 +129,9 @@ def run_methods(frames, student, style, detail=0.5, methods=METHODS):
 
 def late_fidelity(rng, bgs, student, clips, frames, size, speed):
     """L1 to the teacher on the clean frames over the last third of each clip, student with and
-    without its previous frame (with it, against the teacher's strokes attached to the scene). Slow (speed 0.3, well under 1 px per frame): zero motion can keep
-    parts of the previous drawing standing while the picture creeps. Faster: each frame resamples
+    without its previous frame (with it, against the teacher's strokes attached to the scene).
+    Slow (speed 0.3, well under 1 px per frame): zero motion can keep parts of the previous
+    drawing standing while the picture creeps. Faster: each frame resamples
     the previous drawing, which blurs what the network does not redraw."""
     l1 = {"student_noprev": [], "student": []}
     for i in range(clips):
@@ -202,7 +203,8 @@ def evaluate(a, student, stills, size, t0):
     out = {"ckpt": os.path.basename(a.ckpt)}
 
     # --- stills: fidelity to the clean teacher, all styles, detail 0.5 -------------------------
-    rows = []
+    # and the drawing guards (guards.py) on the same drawings
+    rows, g = [], {s: [] for s in STYLE_NAMES}
     for e, img in stills:
         h, w = img.shape[:2]
         for s in range(3):
@@ -211,20 +213,15 @@ def evaluate(a, student, stills, size, t0):
             rows.append({"image": e["upstream_path"].rsplit("/", 1)[1], "category": e["category"],
                          "style": STYLE_NAMES[s], "l1": float(np.abs(t_img / 255 - s_img / 255).mean()),
                          "ssim": ssim(t_img, s_img)})
+            g[STYLE_NAMES[s]].append((*guards.tone_shares(s_img), guards.edge_ink(img, s_img), guards.blotch_share(s_img),
+                                      guards.stroke_energy(s_img) / guards.stroke_energy(t_img)))
     out["stills"] = {"per_image": rows, "l1": float(np.mean([r["l1"] for r in rows])),
                      "ssim": float(np.mean([r["ssim"] for r in rows]))}
     for s in STYLE_NAMES:
         sel = [r for r in rows if r["style"] == s]
         out["stills"][s] = {"l1": float(np.mean([r["l1"] for r in sel])), "ssim": float(np.mean([r["ssim"] for r in sel]))}
     out["teacher_shift_l1"] = teacher_shift_l1([img for _, img in stills])
-    # the drawing guards (guards.py), per style: medians over the photos (blotches: the worst photo too)
-    g = {s: [] for s in STYLE_NAMES}
-    for e, img in stills:
-        h, w = img.shape[:2]
-        for s in range(3):
-            d = student(img, np.full((h, w), 255, np.uint8), np.zeros((h, w), np.uint8), s)
-            g[STYLE_NAMES[s]].append((*guards.tone_shares(d), guards.edge_ink(img, d), guards.blotch_share(d),
-                                      guards.stroke_energy(d) / guards.stroke_energy(teacher.render(img, s, 0.5))))
+    # the drawing guards, per style: medians over the photos (blotches: the worst photo too)
     out["drawing"] = {s: {"near_white": float(np.median([v[0] for v in vals])),
                           "mid_gray": float(np.median([v[1] for v in vals])),
                           "edge_ink": float(np.nanmedian([v[2] for v in vals])),

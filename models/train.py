@@ -30,7 +30,7 @@ import hatch
 import teacher
 import temporal
 import video
-from net import SketchNet
+from net import S2D, SketchNet
 
 
 LOSS = {"l1": 0.5, "ssim": 0.2, "tone": 1.0, "texture": 4.0, "lines": 2.0}  # fidelity weights (see fidelity())
@@ -54,7 +54,7 @@ def make_clip(rng, photos, frames, size, static_p, temporal_off_p=0.15):
               for f, coords in zip(c["clean"], c["coords"])]
     target = np.stack([d for d, _, _ in layers])
     lines = np.stack([line >= LINE_MASK for _, line, _ in layers])
-    cells = lambda x: x.reshape(size // 4, 4, size // 4, 4, -1).mean((1, 3))  # per 4x4 cell, as the head predicts
+    cells = lambda x: x.reshape(size // S2D, S2D, size // S2D, S2D, -1).mean((1, 3))  # per cell, as the head predicts
     hatching = np.stack([np.concatenate([cells(p["density"]), cells(p["pressure"][..., None])], -1) for *_, p in layers])
     base = np.stack([p["base"] for *_, p in layers])
     rt_flow = np.zeros_like(c["flow"])
