@@ -178,8 +178,9 @@ describe("TemporalWarp state", () => {
     tw.close();
   });
 
-  it("depends only on the previous frame, not on the flow of earlier ones", () => {
-    // The Python side computes each flow from scratch; DIS would seed it from a reused output.
+  it("computes each flow from scratch, not seeded by earlier ones", () => {
+    // The Python side computes each flow from scratch; DIS would seed it from a reused output. (Zero
+    // motion compares with the last flow, but a steady shift like this one never trips it.)
     const long = new TemporalWarp(width, height);
     const fresh = new TemporalWarp(width, height);
     const x = outputs(width, height);
@@ -271,5 +272,62 @@ describe("TemporalWarp state", () => {
     expect(() => tw.next(c.rgb, b.sketch, out.prev, out.mask)).toThrow(/close/);
     expect(() => tw.reset()).toThrow(/close/);
     expect(() => hold(b.sketch.slice(), out.prev, out.mask)).toThrow(/close/);
+  });
+});
+
+describe("TemporalWarp on a sub-pixel pan", () => {
+  const width = 320;
+  const height = 180;
+  const margin = 32;
+  // The world at twice the resolution; a view is its 2x2 block means from (ox, oy), so moving the
+  // view by 3 px there is a 1.5 px pan here, and every warp resamples at half a pixel.
+  const w2 = 2 * (width + 2 * margin);
+  const gray2 = texture(w2, 2 * (height + 2 * margin), 3);
+  // A drawing of thin strokes: a dark 2 px line (1 px here) every 10 px, slanted.
+  const strokes2 = gray2.map((_, i) => (((i % w2) + Math.floor(i / w2) * 0.5) % 20 < 2 ? 20 : 255));
+  const view = (img2: Uint8Array, ox: number) => {
+    const out = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const i = (2 * y + 2 * margin) * w2 + 2 * x + ox;
+        out[y * width + x] = Math.round(
+          ((img2[i] as number) +
+            (img2[i + 1] as number) +
+            (img2[i + w2] as number) +
+            (img2[i + w2 + 1] as number)) /
+            4,
+        );
+      }
+    return out;
+  };
+  /** Mean |horizontal difference| over the columns the pan has not brought in from outside. */
+  const crispness = (img: Uint8Array) => {
+    let sum = 0;
+    let n = 0;
+    for (let y = 8; y < height - 8; y++)
+      for (let x = 48; x < width - 8; x++) {
+        sum += Math.abs((img[y * width + x] as number) - (img[y * width + x - 1] as number));
+        n++;
+      }
+    return sum / n;
+  };
+
+  it("carries a drawing along its own warps without blurring its strokes away (the sharpening)", () => {
+    const frames = 10;
+    const tw = new TemporalWarp(width, height);
+    const out = outputs(width, height);
+    let carried = view(strokes2, 2 * margin);
+    tw.next(grayToRgb(view(gray2, 2 * margin)), null, out.prev, out.mask);
+    for (let t = 1; t <= frames; t++) {
+      expect(
+        tw.next(grayToRgb(view(gray2, 2 * margin - 3 * t)), carried, out.prev, out.mask),
+      ).toBeGreaterThan(0.8);
+      carried = out.prev.slice();
+    }
+    // Ten half-pixel warps of plain bilinear resampling keep 0.31 of the strokes' contrast between
+    // neighbours; sharpened by the blur each warp caused, 0.54 (measured, this scene).
+    const truth = view(strokes2, 2 * margin - 3 * frames);
+    expect(crispness(carried) / crispness(truth)).toBeGreaterThan(0.45);
+    tw.close();
   });
 });

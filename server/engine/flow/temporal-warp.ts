@@ -63,7 +63,8 @@ export class TemporalWarp {
   /** Feeds the current RGB24 frame (width*height*3). If there is a previous frame and prevSketch (width*height, uint8)
    *  is given, writes the warped previous sketch into outPrev and the validity mask into outMask (both width*height)
    *  per the model card's spec and returns the fraction of pixels with mask >= 128. Otherwise fills outPrev with 255,
-   *  outMask with 0 and returns 0. Always remembers this frame's gray image as the next call's previous frame.
+   *  outMask with 0 and returns 0. Always remembers this frame's gray image as the next call's previous frame, and its
+   *  flow (computed without a sketch too) for the next call's zero motion.
    *
    *  A return value below 0.3 is a scene cut: outPrev and outMask are then already 255 and 0 (spec step 5).
    *  prevSketch may be the same buffer as outPrev. Throws TypeError/RangeError on wrong types or sizes, and an Error

@@ -35,14 +35,20 @@ constexpr int kMaxFlowWidth = 640;
 // Spec step 5: below this fraction of valid pixels the frame is a scene cut.
 constexpr double kSceneCutFraction = 0.3;
 // Spec step 4 (zero motion): standing still is used where it explains the picture within this many
-// levels of the flow's (blurred) residual and the flow is at most kZeroMotionMaxFlow px long.
+// levels of the flow's (blurred) residual and the flow is at most kZeroMotionMaxFlow px long, or
+// longer but unlike the last frame's flow there (DIS's drift on a still, noisy flat area points
+// somewhere new every frame; real motion keeps its direction).
 constexpr int kZeroMotionBias = 2;
 constexpr float kZeroMotionMaxFlow = 1.f;
+// Spec step 4's mask: 255 up to this residual, 16 less per level above it.
+constexpr int kMaskFull = 10;
+// remap's fixed-point fractions: 1/32 px.
+constexpr int kTab = cv::INTER_TAB_SIZE;
 // Spec step 6 (the hold): at most this many levels at mask 255.
 constexpr int kHoldLevels = 3;
 // Rough bytes per pixel that one instance keeps (grays, flow, remap maps, diffs, DIS pyramids), so
 // V8's garbage collector knows what an unreachable instance holds.
-constexpr int64_t kBytesPerPixel = 48;
+constexpr int64_t kBytesPerPixel = 57;
 
 bool Overlaps(const uint8_t* a, size_t alen, const uint8_t* b, size_t blen) {
   return a < b + blen && b < a + alen;
@@ -163,8 +169,8 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     // Its analysis goes through the queue that warp() pops: nothing else may be in it.
     if (!Idle()) throw Napi::Error::New(env, "TemporalWarp.next: analyzeAsync() calls are pending; use warp()");
     try {
-      // Without a sketch there is nothing to warp: skip the flow, as before the split.
-      Analyze(Issue(), frame, a.sketch != nullptr);
+      // The flow runs without a sketch too, as in analyzeAsync(): the next frame's zero motion uses it.
+      Analyze(Issue(), frame);
       return Napi::Number::New(env, Warp(a));
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, std::string("TemporalWarp.next: ") + e.what());
@@ -249,7 +255,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
    protected:
     void Execute() override {
       try {
-        fraction_ = tw_.Analyze(ticket_, data_, true);
+        fraction_ = tw_.Analyze(ticket_, data_);
       } catch (const std::exception& e) {
         SetError(std::string("TemporalWarp.analyzeAsync: ") + e.what());
       }
@@ -303,9 +309,9 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     return serving_ == issued_ && ready_.empty();
   }
 
-  // Spec steps 1-4 without the previous drawing (the flow only when `flow`), on any thread, in
-  // ticket order; queues the result for warp(). This frame becomes the next one's previous frame.
-  double Analyze(Ticket ticket, const uint8_t* frame, bool flow) {
+  // Spec steps 1-4 without the previous drawing, on any thread, in ticket order; queues the result
+  // for warp(). This frame becomes the next one's previous frame.
+  double Analyze(Ticket ticket, const uint8_t* frame) {
     Turn turn(*this, ticket.number);
     if (ticket.reset) has_prev_ = false;
     std::unique_ptr<Analysis> a;
@@ -322,11 +328,13 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       cv::Mat rgb(height_, width_, CV_8UC3, const_cast<uint8_t*>(frame));
       cv::cvtColor(rgb, gray_cur_, cv::COLOR_RGB2GRAY);
       if (factor_ > 1) cv::resize(gray_cur_, small_cur_, small_, 0, 0, cv::INTER_AREA);
-      a->flowed = has_prev_ && flow;
+      a->flowed = has_prev_;
+      if (!a->flowed) has_last_flow_ = false;
       a->fraction = a->flowed ? Flow(*a) : 0;
     } catch (...) {
       // The previous gray may be half written: the next frame starts over.
       has_prev_ = false;
+      has_last_flow_ = false;
       throw;
     }
     // The current frame becomes the next call's previous one; swapping keeps both buffers alive.
@@ -362,7 +370,9 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
         prev_sketch.copyTo(sketch_copy_);
         prev_sketch = sketch_copy_;
       }
-      RemapSketch(prev_sketch, prev_out, *a);
+      warped_sketch_.create(height_, width_, CV_8UC1);
+      RemapSketch(prev_sketch, warped_sketch_, *a);
+      Sharpen(warped_sketch_, prev_out, *a);
       a->mask.copyTo(mask);
       fraction = a->fraction;
     }
@@ -403,6 +413,60 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     }
   }
 
+  // Spec step 3's sharpening of the warped drawing by the blur its bilinear weights caused: per axis
+  // out = w + f (32 - f) (2 w - left - right) / 2048 with f the 5-bit fraction (f (1 - f) / 2 in
+  // pixels, which cancels the blur to second order and never amplifies), neighbours replicated at
+  // the border, integer rounding as in models/temporal.py. Rows the remap copied are copied.
+  static void Sharpen(const cv::Mat& src, cv::Mat& dst, const Analysis& a) {
+    const int h = src.rows, w = src.cols;
+    for (int y = 0; y < h; ++y) {
+      const uint8_t* row = src.ptr<uint8_t>(y);
+      uint8_t* out = dst.ptr<uint8_t>(y);
+      if (std::memchr(a.unmoved.ptr<uint8_t>(y), 0, w) == nullptr) {
+        std::memcpy(out, row, w);
+        continue;
+      }
+      const uint8_t* up = src.ptr<uint8_t>(y > 0 ? y - 1 : y);
+      const uint8_t* down = src.ptr<uint8_t>(y < h - 1 ? y + 1 : y);
+      const uint16_t* frac = a.map_frac.ptr<uint16_t>(y);
+      const auto one = [&](int x) {
+        const int fx = frac[x] & (kTab - 1), fy = frac[x] >> cv::INTER_BITS;
+        const int c = row[x];
+        const int lx = 2 * c - row[x > 0 ? x - 1 : x] - row[x < w - 1 ? x + 1 : x];
+        const int ly = 2 * c - up[x] - down[x];
+        out[x] = cv::saturate_cast<uint8_t>(c + ((fx * (kTab - fx) * lx + fy * (kTab - fy) * ly + 1024) >> 11));
+      };
+      one(0);
+      int x = 1;
+#if CV_SIMD128
+      // The same integers 8 pixels at a time (the scalar loop cost ~0.5 ms a 640x360 frame, 2.5 at
+      // 1280x720): weights and Laplacians as int16 pairs, one multiply-add per pixel to int32.
+      const cv::v_uint16x8 vlow = cv::v_setall_u16(kTab - 1), vtab = cv::v_setall_u16(kTab);
+      const cv::v_int32x4 vhalf = cv::v_setall_s32(1024);
+      for (; x <= w - 9; x += 8) {
+        const cv::v_uint16x8 f = cv::v_load(frac + x);
+        const cv::v_uint16x8 fx = f & vlow, fy = f >> cv::INTER_BITS;
+        const cv::v_int16x8 ax = cv::v_reinterpret_as_s16(fx * (vtab - fx));
+        const cv::v_int16x8 ay = cv::v_reinterpret_as_s16(fy * (vtab - fy));
+        const cv::v_int16x8 c = cv::v_reinterpret_as_s16(cv::v_load_expand(row + x));
+        const cv::v_int16x8 lx = c + c - cv::v_reinterpret_as_s16(cv::v_load_expand(row + x - 1)) -
+                                 cv::v_reinterpret_as_s16(cv::v_load_expand(row + x + 1));
+        const cv::v_int16x8 ly = c + c - cv::v_reinterpret_as_s16(cv::v_load_expand(up + x)) -
+                                 cv::v_reinterpret_as_s16(cv::v_load_expand(down + x));
+        cv::v_int16x8 a0, a1, l0, l1;
+        cv::v_zip(ax, ay, a0, a1);
+        cv::v_zip(lx, ly, l0, l1);
+        cv::v_int32x4 c0, c1;
+        cv::v_expand(c, c0, c1);
+        const cv::v_int32x4 s0 = c0 + ((cv::v_dotprod(a0, l0) + vhalf) >> 11);
+        const cv::v_int32x4 s1 = c1 + ((cv::v_dotprod(a1, l1) + vhalf) >> 11);
+        cv::v_pack_u_store(out + x, cv::v_pack(s0, s1));
+      }
+#endif
+      for (; x < w; ++x) one(x);
+    }
+  }
+
   // Spec steps 2-4 up to the mask, into `a`; returns the fraction of pixels with mask >= 128.
   double Flow(Analysis& a) {
     // DIS takes an output flow of the right size and type as its initial guess, which the spec (and
@@ -424,8 +488,11 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     cv::absdiff(gray_cur_, gray_prev_, still_diff_);
     cv::blur(still_diff_, still_diff_, cv::Size(5, 5));
     ApplyZeroMotion(scale, a.map_xy, a.map_frac, a.unmoved);
-    // Saturating conversion computes clip(255 - 16 * (d - 8), 0, 255) exactly.
-    diff_.convertTo(a.mask, CV_8U, -16, 383);
+    // The next frame's zero motion compares its flow with this one (as computed, before zero motion).
+    std::swap(flow_, last_flow_);
+    has_last_flow_ = true;
+    // Saturating conversion computes clip(255 - 16 * (d - kMaskFull), 0, 255) exactly.
+    diff_.convertTo(a.mask, CV_8U, -16, 255 + 16 * kMaskFull);
     cv::bitwise_and(a.mask, inside_, a.mask);
     cv::threshold(a.mask, diff_, 127, 255, cv::THRESH_BINARY);
     const int valid = cv::countNonZero(diff_);
@@ -492,15 +559,17 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
 
   // Spec step 4's zero motion: on still content DIS returns ~0.3 px of noise (several px in flat
   // areas), and warping the drawing by it resamples it anew every frame, which is flicker. Where the
-  // unmoved previous frame matches about as well as the warped one and the flow is short, the maps
-  // become the identity and the mask is computed from the unmoved difference. Also marks where the
-  // map is the identity (zero motion, or a flow that rounds to none) for the hold.
+  // unmoved previous frame matches about as well as the warped one and the flow is short (or unlike
+  // the last one), the maps become the identity and the mask is computed from the unmoved
+  // difference. Also marks where the map is the identity (zero motion, or a flow that rounds to
+  // none) for the hold.
   void ApplyZeroMotion(float scale, cv::Mat& map_xy, cv::Mat& map_frac, cv::Mat& unmoved) {
     constexpr float max_sq = kZeroMotionMaxFlow * kZeroMotionMaxFlow;
     unmoved.create(height_, width_, CV_8UC1);
     for (int y = 0; y < height_; ++y) {
       uint8_t* um = unmoved.ptr<uint8_t>(y);
       const float* f = flow_.ptr<float>(y);
+      const float* last = has_last_flow_ ? last_flow_.ptr<float>(y) : nullptr;
       const uint8_t* still = still_diff_.ptr<uint8_t>(y);
       uint8_t* d = diff_.ptr<uint8_t>(y);
       auto* xy = map_xy.ptr<int16_t>(y);
@@ -508,7 +577,13 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       uint8_t* in = inside_.ptr<uint8_t>(y);
       for (int x = 0; x < width_; ++x) {
         const float fx = scale * f[2 * x], fy = scale * f[2 * x + 1];
-        if (still[x] <= d[x] + kZeroMotionBias && fx * fx + fy * fy <= max_sq) {
+        const float length_sq = fx * fx + fy * fy;
+        bool short_or_new = length_sq <= max_sq;
+        if (!short_or_new && last != nullptr) {
+          const float dx = fx - scale * last[2 * x], dy = fy - scale * last[2 * x + 1];
+          short_or_new = dx * dx + dy * dy > 0.25f * length_sq;
+        }
+        if (still[x] <= d[x] + kZeroMotionBias && short_or_new) {
           xy[2 * x] = static_cast<int16_t>(x);
           xy[2 * x + 1] = static_cast<int16_t>(y);
           frac[x] = 0;
@@ -543,10 +618,10 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       ready_.clear();
       spare_.clear();
     }
-    has_prev_ = false;
+    has_prev_ = has_last_flow_ = false;
     dis_.release();
-    for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_, &warped_gray_,
-                       &diff_, &still_diff_, &sketch_copy_, &inside_, &unmoved_}) {
+    for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_, &last_flow_, &warped_gray_,
+                       &diff_, &still_diff_, &sketch_copy_, &warped_sketch_, &inside_, &unmoved_}) {
       m->release();
     }
     Napi::MemoryManagement::AdjustExternalMemory(env, -external_bytes_);
@@ -562,7 +637,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   cv::Mat unmoved_;
   uint64_t issued_ = 0;
   int64_t external_bytes_ = 0;
-  cv::Mat sketch_copy_;
+  cv::Mat sketch_copy_, warped_sketch_;
   // Guarded by mutex_: the ticket being served, finished analyses in call order, recycled ones.
   std::mutex mutex_;
   std::condition_variable turn_;
@@ -570,10 +645,10 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   std::deque<std::unique_ptr<Analysis>> ready_;
   std::vector<std::unique_ptr<Analysis>> spare_;
   // Used by the analysis holding the turn only.
-  bool has_prev_ = false;
+  bool has_prev_ = false, has_last_flow_ = false;
   cv::Ptr<cv::DISOpticalFlow> dis_;
-  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, warped_gray_, diff_, still_diff_,
-      inside_;
+  cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, last_flow_, warped_gray_, diff_,
+      still_diff_, inside_;
 };
 
 }  // namespace
