@@ -329,12 +329,12 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       cv::cvtColor(rgb, gray_cur_, cv::COLOR_RGB2GRAY);
       if (factor_ > 1) cv::resize(gray_cur_, small_cur_, small_, 0, 0, cv::INTER_AREA);
       a->flowed = has_prev_;
-      if (!a->flowed) has_last_flow_ = false;
+      if (!a->flowed) last_flow_.release();  // no pair, no flow to compare the next one with
       a->fraction = a->flowed ? Flow(*a) : 0;
     } catch (...) {
       // The previous gray may be half written: the next frame starts over.
       has_prev_ = false;
-      has_last_flow_ = false;
+      last_flow_.release();
       throw;
     }
     // The current frame becomes the next call's previous one; swapping keeps both buffers alive.
@@ -490,7 +490,6 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     ApplyZeroMotion(scale, a.map_xy, a.map_frac, a.unmoved);
     // The next frame's zero motion compares its flow with this one (as computed, before zero motion).
     std::swap(flow_, last_flow_);
-    has_last_flow_ = true;
     // Saturating conversion computes clip(255 - 16 * (d - kMaskFull), 0, 255) exactly.
     diff_.convertTo(a.mask, CV_8U, -16, 255 + 16 * kMaskFull);
     cv::bitwise_and(a.mask, inside_, a.mask);
@@ -569,7 +568,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
     for (int y = 0; y < height_; ++y) {
       uint8_t* um = unmoved.ptr<uint8_t>(y);
       const float* f = flow_.ptr<float>(y);
-      const float* last = has_last_flow_ ? last_flow_.ptr<float>(y) : nullptr;
+      const float* last = last_flow_.empty() ? nullptr : last_flow_.ptr<float>(y);
       const uint8_t* still = still_diff_.ptr<uint8_t>(y);
       uint8_t* d = diff_.ptr<uint8_t>(y);
       auto* xy = map_xy.ptr<int16_t>(y);
@@ -618,7 +617,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
       ready_.clear();
       spare_.clear();
     }
-    has_prev_ = has_last_flow_ = false;
+    has_prev_ = false;
     dis_.release();
     for (cv::Mat* m : {&gray_cur_, &gray_prev_, &small_cur_, &small_prev_, &flow_small_, &flow_, &last_flow_, &warped_gray_,
                        &diff_, &still_diff_, &sketch_copy_, &warped_sketch_, &inside_, &unmoved_}) {
@@ -645,7 +644,7 @@ class TemporalWarp : public Napi::ObjectWrap<TemporalWarp> {
   std::deque<std::unique_ptr<Analysis>> ready_;
   std::vector<std::unique_ptr<Analysis>> spare_;
   // Used by the analysis holding the turn only.
-  bool has_prev_ = false, has_last_flow_ = false;
+  bool has_prev_ = false;
   cv::Ptr<cv::DISOpticalFlow> dis_;
   cv::Mat gray_cur_, gray_prev_, small_cur_, small_prev_, flow_small_, flow_, last_flow_, warped_gray_, diff_,
       still_diff_, inside_;
